@@ -1,8 +1,226 @@
 package io.twd.daemon;
 
-/** Placeholder entry point; replaced by the real command line. */
-public final class Twd {
+import io.twd.daemon.internal.process.Daemonizer;
+import io.twd.daemon.internal.proxy.Engine;
+import io.twd.daemon.internal.proxy.EngineSettings;
+import io.twd.daemon.internal.proxy.Log;
+import io.twd.daemon.internal.stats.StatsReport;
+import io.twd.daemon.internal.stats.StatsServer;
+import io.twd.protocol.config.ConfigException;
+import io.twd.protocol.config.ConfigLoader;
+import io.twd.protocol.config.PoolConfig;
+import io.twd.protocol.config.TwdConfig;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code twd}: the proxy daemon, taking nutcracker's flags so it can replace it in place. */
+@Command(name = "twd", sortOptions = false, usageHelpAutoWidth = true,
+    description = "A twemproxy-compatible redis/memcached sharding proxy.",
+    footer = {"", "Exit status: 0 on success, 1 on a start or configuration error, 2 on a usage error."})
+public final class Twd implements Callable<Integer> {
+    public static final String VERSION = "0.1.0";
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, description = "Show the version and exit.")
+    boolean version;
+
+    @Option(names = {"-t", "--test-conf"}, description = "Test the configuration for syntax errors and exit.")
+    boolean testConf;
+
+    @Option(names = {"-d", "--daemonize"}, description = "Run as a daemon; returns once serving.")
+    boolean daemonize;
+
+    @Option(names = {"-D", "--describe-stats"}, description = "Print the stats descriptions and exit.")
+    boolean describeStats;
+
+    @Option(names = {"-v", "--verbose"}, paramLabel = "N", description = "Log level, 0..11 (default: ${DEFAULT-VALUE}).")
+    int verbose = Log.NOTICE;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Log file (default: stderr).")
+    String output;
+
+    @Option(names = {"-c", "--conf-file"}, paramLabel = "FILE", description = "Configuration file (default: ${DEFAULT-VALUE}).")
+    String confFile = "conf/nutcracker.yml";
+
+    @Option(names = {"-s", "--stats-port"}, paramLabel = "PORT", description = "Stats monitoring port (default: ${DEFAULT-VALUE}).")
+    int statsPort = 22222;
+
+    @Option(names = {"-a", "--stats-addr"}, paramLabel = "ADDR", description = "Stats monitoring address (default: ${DEFAULT-VALUE}).")
+    String statsAddr = "0.0.0.0";
+
+    @Option(names = {"-i", "--stats-interval"}, paramLabel = "MS",
+        description = "Stats aggregation interval in ms (default: ${DEFAULT-VALUE}); twd's stats are always current.")
+    int statsInterval = 30000;
+
+    @Option(names = {"-p", "--pid-file"}, paramLabel = "FILE", description = "Pid file (default: none).")
+    String pidFile;
+
+    @Option(names = {"-m", "--mbuf-size"}, paramLabel = "BYTES",
+        description = "Buffer chunk size, 512..16777216 (default: ${DEFAULT-VALUE}); as in twemproxy, the longest key is this minus 48.")
+    int mbufSize = EngineSettings.DEFAULT_MBUF_SIZE;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: the number of cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    private final List<String> originalArgs;
+
+    Twd(List<String> originalArgs) {
+        this.originalArgs = originalArgs;
+    }
+
     public static void main(String[] args) {
-        System.out.println("twd");
+        CommandLine cmd = new CommandLine(new Twd(Arrays.asList(args)));
+        cmd.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("twd: " + ex.getMessage());
+            System.err.println("Try 'twd -h' for the usage.");
+            return 2;
+        });
+        int status = cmd.execute(args);
+        if (status != 0 || Boolean.getBoolean("twd.exitAfterMain")) {
+            System.exit(status);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (version) {
+            System.err.println("This is twd-" + VERSION + " (twemproxy 0.5.0 compatible)");
+            System.err.println("async event backend: epoll (netty)");
+            return 0;
+        }
+        if (describeStats) {
+            System.out.print("This is twd-" + VERSION + "\n\n" + StatsReport.describe());
+            return 0;
+        }
+        String invalid = checkFlags();
+        if (invalid != null) {
+            System.err.println("twd: " + invalid);
+            return 2;
+        }
+        if (testConf) {
+            return testConfig();
+        }
+        if (daemonize) {
+            List<String> childArgs = new ArrayList<>(originalArgs);
+            childArgs.removeIf(a -> a.equals("-d") || a.equals("--daemonize"));
+            return Daemonizer.spawn(Twd.class.getName(), childArgs);
+        }
+        return run();
+    }
+
+    private String checkFlags() {
+        if (statsPort < 1 || statsPort > 65535) {
+            return "option -s requires a valid port, not '" + statsPort + "'";
+        }
+        if (mbufSize < 512 || mbufSize > 16 * 1024 * 1024) {
+            return "option -m requires a size between 512 and 16777216, not '" + mbufSize + "'";
+        }
+        if (verbose < 0 || verbose > 11) {
+            return "option -v requires a level between 0 and 11, not '" + verbose + "'";
+        }
+        if (threads < 1) {
+            return "option --threads requires a positive number";
+        }
+        return null;
+    }
+
+    private int testConfig() {
+        try {
+            TwdConfig config = ConfigLoader.load(Path.of(confFile));
+            // Like nutcracker -t: listen addresses are resolved, nothing is bound.
+            for (PoolConfig p : config.pools()) {
+                if (!p.listen().isUnix()) {
+                    try {
+                        p.listen().resolve();
+                    } catch (UnknownHostException e) {
+                        System.err.println(confFile + ": pool '" + p.name() + "': listen address '"
+                            + p.listen().text() + "' does not resolve");
+                        System.err.println("twd: configuration file '" + confFile + "' syntax is invalid");
+                        return 1;
+                    }
+                }
+            }
+            System.err.println("twd: configuration file '" + confFile + "' syntax is ok");
+            return 0;
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            System.err.println("twd: configuration file '" + confFile + "' syntax is invalid");
+            return 1;
+        }
+    }
+
+    private int run() throws IOException {
+        Log.setLevel(verbose);
+        if (output != null) {
+            Log.open(output);
+        }
+        TwdConfig config;
+        try {
+            config = ConfigLoader.load(Path.of(confFile));
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            Log.error("%s", e.getMessage());
+            return 1;
+        }
+        Engine engine = new Engine(config, EngineSettings.defaults(mbufSize).withThreads(threads));
+        StatsServer stats = new StatsServer(engine);
+        try {
+            engine.start();
+            stats.start(statsAddr, statsPort);
+            if (pidFile != null) {
+                writePidFile();
+            }
+        } catch (IOException e) {
+            System.err.println("twd: " + e.getMessage());
+            Log.error("%s", e.getMessage());
+            stats.stop();
+            engine.stop(0);
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Log.notice("shutting down");
+            stats.stop();
+            engine.stop(0);
+            deletePidFile();
+        }, "twd-shutdown"));
+        Signals.onHangup(Log::reopen);
+        Log.notice("twd-%s started on pid %d, %d pools, stats on %s:%d", VERSION, ProcessHandle.current().pid(),
+            config.pools().size(), statsAddr, statsPort);
+        Daemonizer.notifyReady();
+        return 0;
+    }
+
+    private void writePidFile() throws IOException {
+        Path path = Path.of(pidFile);
+        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
+        Files.writeString(tmp, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private void deletePidFile() {
+        if (pidFile == null) {
+            return;
+        }
+        try {
+            Path path = Path.of(pidFile);
+            // Only our own pid file: a successor may already have written its pid there.
+            if (Files.readString(path).trim().equals(Long.toString(ProcessHandle.current().pid()))) {
+                Files.delete(path);
+            }
+        } catch (IOException ignored) {
+            // already gone
+        }
     }
 }

@@ -1,0 +1,228 @@
+package io.twd.daemon.internal.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.twd.daemon.internal.pool.Server;
+import io.twd.daemon.internal.pool.ServerPool;
+import io.twd.daemon.internal.stats.PoolCounters;
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * A client connection: requests are queued in arrival order and their replies written in that
+ * order, whatever order the backends answer in. The protocol subclasses decide what each decoded
+ * message means; this class owns ordering, forwarding, flushing and teardown.
+ *
+ * <p>Everything runs on the client's event loop, and the client's backend connections live on the
+ * same loop, so no state here is shared between threads.
+ */
+public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
+    protected final Engine engine;
+    protected final ServerPool pool;
+    private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    protected Channel channel;
+    private LoopState loop;
+    private PoolCounters stats;
+    /** Set when the channel is gone: late backend replies are then just released. */
+    boolean closed;
+    /** After QUIT or a protocol error: no more requests are read, pending replies still go out. */
+    private boolean closing;
+    private boolean counted;
+    boolean dirty;
+
+    protected ClientConnection(Engine engine, ServerPool pool) {
+        this.engine = engine;
+        this.pool = pool;
+    }
+
+    /** The protocol's error line for a failure text, e.g. {@code -ERR Connection refused}. */
+    protected abstract ByteBuf errorReply(String reason);
+
+    /** Combines the replies of a parent's fragments (all successful) into the client's reply. */
+    protected abstract ByteBuf mergeFragments(Request parent);
+
+    /** Handles one decoded message from the client's request decoder. */
+    protected abstract void onMessage(Object msg);
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        loop = engine.loopState(channel.eventLoop());
+        stats = pool.counters(loop.index);
+        engine.connectionOpened();
+        int limit = pool.config().clientConnections();
+        int now = pool.clients().incrementAndGet();
+        counted = true;
+        stats.clientConnections++;
+        if (limit > 0 && now > limit) {
+            // twemproxy ignores client_connections; twd enforces it, answering like redis does.
+            closing = true;
+            ctx.writeAndFlush(errorReply("max number of clients reached"))
+                .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        onMessage(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        loop.flushServers();
+        loop.flushClients();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // A client that does not read its replies stops being read from, so replies cannot pile
+        // up without bound; it resumes when the socket drains.
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closed = true;
+        if (counted) {
+            counted = false;
+            pool.clients().decrementAndGet();
+            stats.clientConnections--;
+            if (!closing) {
+                stats.clientEof++;
+            }
+            engine.connectionClosed();
+        }
+        Request r;
+        while ((r = queue.pollFirst()) != null) {
+            r.discard();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (stats != null) {
+            stats.clientErr++;
+        }
+        if (!(cause instanceof IOException)) {
+            Log.info("client %s in pool '%s': %s", ctx.channel().remoteAddress(), pool.name(), cause.toString());
+        }
+        closing = true;
+        ctx.close();
+    }
+
+    protected final Request newRequest() {
+        return new Request(this);
+    }
+
+    /** Queues a request the proxy answers itself; the reply goes out in order. */
+    protected final void answer(Request r, ByteBuf reply) {
+        r.reply = reply;
+        r.done = true;
+        queue.addLast(r);
+        if (queue.size() == 1) {
+            drain();
+        }
+    }
+
+    /** Answers and then closes the connection once every earlier reply has been written. */
+    protected final void answerAndClose(Request r, ByteBuf reply) {
+        r.closeAfter = true;
+        closing = true;
+        answer(r, reply);
+    }
+
+    /** Sends {@code r} (its payload already set) to {@code server}; null means no server is live. */
+    protected final void forward(Request r, Server server) {
+        queue.addLast(r);
+        send(r, server);
+    }
+
+    /** Sets the bytes {@code r} sends to its backend; ownership of {@code payload} passes to it. */
+    protected final void setPayload(Request r, ByteBuf payload) {
+        r.payload = payload;
+        r.requestBytes = payload.readableBytes();
+    }
+
+    /** Queues a parent whose fragments are sent separately with {@link #sendFragment}. */
+    protected final void enqueueParent(Request parent, int fragments) {
+        parent.fragments = new Request[fragments];
+        parent.pendingFragments = fragments;
+        stats.fragments += fragments;
+        queue.addLast(parent);
+    }
+
+    protected final Request sendFragment(Request parent, int i, ByteBuf payload, Server server) {
+        Request f = newRequest();
+        f.parent = parent;
+        f.payload = payload;
+        f.requestBytes = payload.readableBytes();
+        parent.fragments[i] = f;
+        send(f, server);
+        return f;
+    }
+
+    protected final void countClientError() {
+        stats.clientErr++;
+    }
+
+    private void send(Request r, Server server) {
+        if (server == null) {
+            r.fail(Errors.CONNECTION_REFUSED);
+            return;
+        }
+        r.server = server;
+        ServerConnection conn = engine.connection(server, loop);
+        conn.send(r);
+    }
+
+    void countForwardError() {
+        stats.forwardError++;
+    }
+
+    /** A queued request is done; replies are written from the head of the queue while done. */
+    void requestDone(Request r) {
+        if (queue.peekFirst() == r) {
+            drain();
+        }
+    }
+
+    private void drain() {
+        Request r;
+        boolean wrote = false;
+        while ((r = queue.peekFirst()) != null && r.done) {
+            queue.pollFirst();
+            ByteBuf reply = r.reply;
+            r.reply = null;
+            if (reply != null) {
+                channel.write(reply, channel.voidPromise());
+                wrote = true;
+            }
+            if (r.closeAfter) {
+                channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                    .addListener(ChannelFutureListener.CLOSE);
+                while ((r = queue.pollFirst()) != null) {
+                    r.discard();
+                }
+                return;
+            }
+        }
+        if (wrote) {
+            loop.markDirty(this);
+        }
+    }
+
+    void flush() {
+        if (!closed) {
+            channel.flush();
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package io.twd.daemon.internal.redis;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.util.CharsetUtil;
+import io.twd.daemon.internal.pool.Server;
+import io.twd.daemon.internal.pool.ServerPool;
+import io.twd.daemon.internal.proxy.ClientConnection;
+import io.twd.daemon.internal.proxy.Engine;
+import io.twd.daemon.internal.proxy.Request;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A redis client: answers what the proxy answers itself (PING, QUIT, AUTH), enforces
+ * {@code redis_auth}, routes single-key commands by key with their bytes untouched, and splits
+ * MGET/DEL/UNLINK/TOUCH/EXISTS/MSET across servers, merging the replies in key order.
+ */
+public final class RedisClientConnection extends ClientConnection {
+    private static final ByteBuf OK = constant("+OK\r\n");
+    private static final ByteBuf PONG = constant("+PONG\r\n");
+    private static final ByteBuf NOAUTH = constant("-NOAUTH Authentication required\r\n");
+
+    private final byte[] password;
+    private boolean authenticated;
+
+    public RedisClientConnection(Engine engine, ServerPool pool) {
+        super(engine, pool);
+        String auth = pool.config().redisAuth();
+        this.password = auth == null ? null : auth.getBytes(StandardCharsets.UTF_8);
+        this.authenticated = password == null;
+    }
+
+    @Override
+    protected void onMessage(Object msg) {
+        if (msg instanceof RedisProtocolError) {
+            countClientError();
+            answerAndClose(newRequest(), errorReply("Protocol error: " + ((RedisProtocolError) msg).message()));
+            return;
+        }
+        RedisRequest req = (RedisRequest) msg;
+        Request r = newRequest();
+        RedisCommand cmd = req.command();
+        if (req.error() != null) {
+            countClientError();
+            answer(r, errorReply(req.error()));
+        } else if (cmd == RedisCommand.QUIT) {
+            // twemproxy closes without a reply; real redis says +OK first, and clients wait for it.
+            answerAndClose(r, OK.duplicate());
+        } else if (cmd == RedisCommand.AUTH) {
+            answer(r, auth(req));
+        } else if (!authenticated) {
+            answer(r, NOAUTH.duplicate());
+        } else if (cmd == RedisCommand.PING) {
+            answer(r, req.argCount() == 1 ? PONG.duplicate() : bulk(req.arg(1)));
+        } else if (cmd.fragmented() && req.argCount() > (cmd == RedisCommand.MSET ? 3 : 2)) {
+            fragment(req, r, cmd);
+            return;
+        } else {
+            forwardWhole(req, r);
+            return;
+        }
+        req.release();
+    }
+
+    private void forwardWhole(RedisRequest req, Request r) {
+        int k = req.keyIndex();
+        ByteBuf raw = req.raw();
+        Server server = k < 0 ? pool.placeholderServer()
+            : pool.serverFor(raw, raw.readerIndex() + req.argOffset(k), req.argLength(k));
+        // The request's own bytes go to the backend: no re-encoding on the common path.
+        setPayload(r, raw);
+        forward(r, server);
+    }
+
+    private ByteBuf auth(RedisRequest req) {
+        if (password == null) {
+            return errorReply("Client sent AUTH, but no password is set");
+        }
+        int n = req.argCount();
+        if (n != 2 && n != 3) {
+            return errorReply("wrong number of arguments for 'auth' command");
+        }
+        // AUTH <password>, or redis 6's AUTH default <password>.
+        boolean userOk = n == 2 || "default".equals(req.arg(1).toString(StandardCharsets.UTF_8));
+        byte[] given = new byte[req.argLength(n - 1)];
+        req.arg(n - 1).getBytes(0, given);
+        authenticated = userOk && java.security.MessageDigest.isEqual(given, password);
+        return authenticated ? OK.duplicate() : errorReply("invalid password");
+    }
+
+    /**
+     * Splits a multi-key command into one sub-request per server (in server index order, as
+     * twemproxy does). When every key lands on one server the original bytes go unchanged.
+     */
+    private void fragment(RedisRequest req, Request r, RedisCommand cmd) {
+        int step = cmd == RedisCommand.MSET ? 2 : 1;
+        int keys = (req.argCount() - 1) / step;
+        ByteBuf raw = req.raw();
+        int base = raw.readerIndex();
+        Server[] servers = pool.servers();
+        int[] keyServer = new int[keys];
+        int first = -1;
+        boolean single = true;
+        for (int i = 0; i < keys; i++) {
+            int a = 1 + i * step;
+            int idx = pool.serverIndexFor(raw, base + req.argOffset(a), req.argLength(a));
+            if (idx < 0) {
+                setPayload(r, raw);
+                forward(r, null);
+                return;
+            }
+            keyServer[i] = idx;
+            if (first < 0) {
+                first = idx;
+            } else if (idx != first) {
+                single = false;
+            }
+        }
+        if (single) {
+            setPayload(r, raw);
+            forward(r, servers[first]);
+            return;
+        }
+        int[] perServer = new int[servers.length];
+        for (int s : keyServer) {
+            perServer[s]++;
+        }
+        int[] fragmentOf = new int[servers.length];
+        Arrays.fill(fragmentOf, -1);
+        int fragments = 0;
+        for (int s = 0; s < servers.length; s++) {
+            if (perServer[s] > 0) {
+                fragmentOf[s] = fragments++;
+            }
+        }
+        ByteBuf[] payloads = new ByteBuf[fragments];
+        Server[] targets = new Server[fragments];
+        int[] position = new int[fragments];
+        r.setKeyMapping(new int[keys], new int[keys]);
+        for (int s = 0; s < servers.length; s++) {
+            int f = fragmentOf[s];
+            if (f >= 0) {
+                targets[f] = servers[s];
+                payloads[f] = channel.alloc().buffer();
+                RedisReplies.writeArrayHeader(payloads[f], 1 + perServer[s] * step);
+                RedisReplies.writeBulk(payloads[f], raw, base + req.argOffset(0), req.argLength(0));
+            }
+        }
+        for (int i = 0; i < keys; i++) {
+            int f = fragmentOf[keyServer[i]];
+            r.keyFragment()[i] = f;
+            r.keyPosition()[i] = position[f]++;
+            for (int j = 0; j < step; j++) {
+                int a = 1 + i * step + j;
+                RedisReplies.writeBulk(payloads[f], raw, base + req.argOffset(a), req.argLength(a));
+            }
+        }
+        r.setMessage(cmd);
+        req.release();
+        enqueueParent(r, fragments);
+        for (int f = 0; f < fragments; f++) {
+            sendFragment(r, f, payloads[f], targets[f]);
+        }
+    }
+
+    @Override
+    protected ByteBuf mergeFragments(Request parent) {
+        Request[] fragments = parent.fragments();
+        for (Request f : fragments) {
+            if (RedisReplies.isError(f.reply())) {
+                return f.reply().retainedDuplicate();
+            }
+        }
+        RedisCommand cmd = (RedisCommand) parent.message();
+        if (cmd == RedisCommand.MSET) {
+            return OK.duplicate();
+        }
+        if (cmd == RedisCommand.MGET) {
+            return mergeMget(parent, fragments);
+        }
+        long sum = 0;
+        for (Request f : fragments) {
+            try {
+                sum += RedisReplies.integer(f.reply());
+            } catch (IllegalArgumentException e) {
+                return errorReply("Invalid argument");
+            }
+        }
+        return RedisReplies.integer(channel.alloc(), sum);
+    }
+
+    /** Rebuilds MGET's array in the client's key order from slices of the fragments' replies. */
+    private ByteBuf mergeMget(Request parent, Request[] fragments) {
+        int[][] elements = new int[fragments.length][];
+        for (int f = 0; f < fragments.length; f++) {
+            elements[f] = RedisReplies.arrayElements(fragments[f].reply());
+            if (elements[f] == null) {
+                return errorReply("Invalid argument");
+            }
+        }
+        int[] keyFragment = parent.keyFragment();
+        int[] keyPosition = parent.keyPosition();
+        int keys = keyFragment.length;
+        CompositeByteBuf out = channel.alloc().compositeBuffer(keys + 1);
+        ByteBuf header = channel.alloc().buffer(16);
+        RedisReplies.writeArrayHeader(header, keys);
+        out.addComponent(true, header);
+        for (int i = 0; i < keys; i++) {
+            ByteBuf reply = fragments[keyFragment[i]].reply();
+            int[] el = elements[keyFragment[i]];
+            int p = keyPosition[i];
+            if (2 * p + 1 >= el.length) {
+                out.release();
+                return errorReply("Invalid argument");
+            }
+            out.addComponent(true, reply.retainedSlice(reply.readerIndex() + el[2 * p], el[2 * p + 1]));
+        }
+        return out;
+    }
+
+    @Override
+    protected ByteBuf errorReply(String reason) {
+        return RedisReplies.error(channel.alloc(), reason);
+    }
+
+    private ByteBuf bulk(ByteBuf value) {
+        ByteBuf out = channel.alloc().buffer(value.readableBytes() + 16);
+        RedisReplies.writeBulk(out, value, value.readerIndex(), value.readableBytes());
+        return out;
+    }
+
+    private static ByteBuf constant(String text) {
+        return Unpooled.unreleasableBuffer(
+            Unpooled.directBuffer().writeBytes(text.getBytes(CharsetUtil.US_ASCII)));
+    }
+}
