@@ -118,7 +118,8 @@ public final class ServerPool {
                 }
             }
         }
-        return servers[c.serverIndex(hash.hash(buf, start, len))];
+        // twemproxy never hashes an empty key: it goes where hash 0 goes.
+        return servers[c.serverIndex(len == 0 ? 0 : hash.hash(buf, start, len))];
     }
 
     /** Where commands without a key go: the server that "placeholder" hashes to, as in twemproxy. */

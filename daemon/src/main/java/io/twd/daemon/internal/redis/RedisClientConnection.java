@@ -195,8 +195,16 @@ public final class RedisClientConnection extends ClientConnection {
     private ByteBuf mergeMget(Request parent, Request[] fragments) {
         int[][] elements = new int[fragments.length][];
         for (int f = 0; f < fragments.length; f++) {
-            elements[f] = RedisReplies.arrayElements(fragments[f].reply());
-            if (elements[f] == null) {
+            // twemproxy answers EINVAL when a fragment's reply is not the array it asked for.
+            try {
+                ByteBuf reply = fragments[f].reply();
+                int n = RedisReplies.arrayLength(reply);
+                if (n < 0) {
+                    return errorReply("Invalid argument");
+                }
+                elements[f] = new int[2 * n];
+                RedisReplies.arrayElements(reply, elements[f]);
+            } catch (IllegalArgumentException e) {
                 return errorReply("Invalid argument");
             }
         }
