@@ -1,0 +1,309 @@
+package io.twd.daemon.internal.redis;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Frames client requests (RESP arrays of bulk strings) into {@link RedisRequest}s.
+ *
+ * <p>Nothing is copied: each request is a retained slice of the cumulation buffer, so the engine
+ * forwards exactly the bytes the client sent. Nothing is consumed until a request is complete,
+ * which keeps every position relative to {@code in.readerIndex()} valid across calls even when
+ * the cumulation buffer is replaced; the scan resumes where it stopped, so input arriving a byte
+ * at a time costs no rescanning, and bulk payloads are skipped by their length, never scanned.
+ *
+ * <p>A request that is well-framed but unacceptable (unknown or unsupported command, wrong
+ * argument count, key too long, bad EVAL numkeys) is still emitted, with {@link RedisRequest#error()}
+ * set. Input that cannot be framed produces one {@link RedisProtocolError}, after which all
+ * further input is discarded.
+ */
+public final class RedisRequestDecoder extends ByteToMessageDecoder {
+    private static final int START = 0;
+    private static final int COUNT = 1;
+    private static final int COUNT_LF = 2;
+    private static final int BULK_START = 3;
+    private static final int BULK_LEN = 4;
+    private static final int BULK_LEN_LF = 5;
+    private static final int BULK_DATA = 6;
+    private static final int FAILED = 7;
+
+    // Outcomes of scan().
+    private static final int MORE = 0;
+    private static final int FRAMED = 1;
+    private static final int EMPTY = 2;
+    private static final int ERROR = 3;
+
+    /** Enough for 2^31; more digits can only be padding or garbage. */
+    private static final int MAX_DIGITS = 10;
+    private static final int INITIAL_ARGS = 8;
+    /** Unknown command names are echoed in errors like redis does, but not without bound. */
+    private static final int MAX_ECHOED_NAME = 128;
+
+    private final int maxKeyLength;
+    private final int maxMultibulkLength;
+    /** Clamped so that every position fits an int (a ByteBuf cannot hold more anyway). */
+    private final int maxRequestBytes;
+
+    private int state = START;
+    /** Next byte to examine, relative to in.readerIndex(); the request starts at 0. */
+    private int pos;
+    /** The number being read from a {@code *N} or {@code $N} header, and its digit count. */
+    private long value;
+    private int digits;
+    private int argc;
+    private int argi;
+    /** End of the current bulk payload (where its CRLF must be), relative like pos. */
+    private int bulkEnd;
+    /** Offset/length pairs of the payloads framed so far; handed to the request when it is complete. */
+    private int[] args = new int[2 * INITIAL_ARGS];
+    private String problem;
+
+    /**
+     * @param maxKeyLength       longest accepted key, in bytes (checked on every key the command has)
+     * @param maxMultibulkLength largest accepted element count of a request
+     * @param maxRequestBytes    largest accepted request, in bytes
+     */
+    public RedisRequestDecoder(int maxKeyLength, int maxMultibulkLength, long maxRequestBytes) {
+        if (maxKeyLength < 0 || maxMultibulkLength < 1 || maxRequestBytes < 1) {
+            throw new IllegalArgumentException("limits must be positive");
+        }
+        this.maxKeyLength = maxKeyLength;
+        this.maxMultibulkLength = maxMultibulkLength;
+        this.maxRequestBytes = (int) Math.min(maxRequestBytes, Integer.MAX_VALUE - 8);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (state != FAILED && in.isReadable()) {
+            switch (scan(in)) {
+                case FRAMED:
+                    out.add(finish(in));
+                    break;
+                case EMPTY:
+                    // "*0\r\n" is a no-op for redis too: drop it and go on.
+                    in.skipBytes(pos);
+                    pos = 0;
+                    state = START;
+                    break;
+                case ERROR:
+                    state = FAILED;
+                    out.add(new RedisProtocolError(problem));
+                    break;
+                default:
+                    return;
+            }
+        }
+        if (state == FAILED) {
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    /** Advances the scan over the bytes available; never consumes. */
+    private int scan(ByteBuf in) {
+        final int base = in.readerIndex();
+        final int avail = in.readableBytes();
+        while (pos < avail) {
+            switch (state) {
+                case START: {
+                    byte b = in.getByte(base + pos++);
+                    if (b != '*') {
+                        return fail(isRespType(b) ? "expected '*', got " + RedisReplies.show(b)
+                                : "inline commands are not supported, send RESP arrays");
+                    }
+                    value = 0;
+                    digits = 0;
+                    state = COUNT;
+                    break;
+                }
+                case COUNT: {
+                    byte b = in.getByte(base + pos++);
+                    if (b == '\r' && digits > 0) {
+                        state = COUNT_LF;
+                    } else if (!accumulate(b) || value > maxMultibulkLength) {
+                        return fail("invalid multibulk length");
+                    }
+                    break;
+                }
+                case COUNT_LF:
+                    if (in.getByte(base + pos++) != '\n') {
+                        return fail("invalid multibulk length");
+                    }
+                    if (value == 0) {
+                        return EMPTY;
+                    }
+                    argc = (int) value;
+                    argi = 0;
+                    state = BULK_START;
+                    break;
+                case BULK_START: {
+                    byte b = in.getByte(base + pos++);
+                    if (b != '$') {
+                        return fail("expected '$', got " + RedisReplies.show(b));
+                    }
+                    value = 0;
+                    digits = 0;
+                    state = BULK_LEN;
+                    break;
+                }
+                case BULK_LEN: {
+                    byte b = in.getByte(base + pos++);
+                    if (b == '\r' && digits > 0) {
+                        state = BULK_LEN_LF;
+                    } else if (!accumulate(b)) {
+                        return fail("invalid bulk length");
+                    }
+                    break;
+                }
+                case BULK_LEN_LF:
+                    if (in.getByte(base + pos++) != '\n') {
+                        return fail("invalid bulk length");
+                    }
+                    if (pos + value + 2 > maxRequestBytes) {
+                        return fail("request is larger than " + maxRequestBytes + " bytes");
+                    }
+                    record(pos, (int) value);
+                    bulkEnd = pos + (int) value;
+                    state = BULK_DATA;
+                    break;
+                case BULK_DATA:
+                    if (avail - bulkEnd < 2) {
+                        return MORE;
+                    }
+                    if (in.getByte(base + bulkEnd) != '\r' || in.getByte(base + bulkEnd + 1) != '\n') {
+                        return fail("bulk string is not followed by CRLF");
+                    }
+                    pos = bulkEnd + 2;
+                    if (++argi == argc) {
+                        return FRAMED;
+                    }
+                    state = BULK_START;
+                    break;
+                default:
+                    throw new IllegalStateException("state " + state);
+            }
+        }
+        return MORE;
+    }
+
+    private boolean accumulate(byte b) {
+        if (b < '0' || b > '9' || ++digits > MAX_DIGITS) {
+            return false;
+        }
+        value = value * 10 + (b - '0');
+        return true;
+    }
+
+    private void record(int offset, int length) {
+        int i = 2 * argi;
+        if (i + 1 >= args.length) {
+            args = Arrays.copyOf(args, args.length * 2);
+        }
+        args[i] = offset;
+        args[i + 1] = length;
+    }
+
+    private int fail(String message) {
+        problem = message;
+        return ERROR;
+    }
+
+    /** Validates the framed request, consumes it and resets the scan for the next one. */
+    private RedisRequest finish(ByteBuf in) {
+        final int base = in.readerIndex();
+        RedisCommand command = RedisCommand.lookup(in, base + args[0], args[1]);
+        String error = validate(in, base, command);
+        int keyIndex = error == null ? command.arity().keyIndex() : -1;
+        RedisRequest request = new RedisRequest(in.readRetainedSlice(pos), command, argc, args, keyIndex, error);
+        // The request owns the positions now; a fresh small array also keeps the decoder from
+        // holding on to the large one an MGET of many keys needed.
+        args = new int[2 * INITIAL_ARGS];
+        pos = 0;
+        state = START;
+        return request;
+    }
+
+    /** Returns the error text for a request that must not be forwarded, or null. */
+    private String validate(ByteBuf in, int base, RedisCommand command) {
+        if (command == null) {
+            return "unknown command '" + printable(in, base + args[0], args[1]) + "'";
+        }
+        if (!command.supported()) {
+            return "command '" + command.lowerName() + "' is not supported through the proxy";
+        }
+        if (!command.acceptsArgCount(argc)) {
+            return "wrong number of arguments for '" + command.lowerName() + "' command";
+        }
+        switch (command.arity()) {
+            case ARG0: case ARG1: case ARG2: case ARG3: case ARGN:
+                return checkKeys(1, 2, 1);
+            case ARGX:
+                return checkKeys(1, argc, 1);
+            case ARGKVX:
+                return checkKeys(1, argc, 2);
+            case ARGEVAL:
+                return validateEval(in, base, command);
+            default:
+                return null;
+        }
+    }
+
+    /** {@code EVAL script numkeys key... arg...}: twd routes by the first key, so one is required. */
+    private String validateEval(ByteBuf in, int base, RedisCommand command) {
+        long numkeys = digits(in, base + args[4], args[5]);
+        if (numkeys < 0) {
+            return "invalid numkeys for '" + command.lowerName() + "'";
+        }
+        if (numkeys == 0) {
+            return command.name() + " needs at least one key: twd routes scripts by their first key";
+        }
+        if (numkeys > argc - 3) {
+            return "Number of keys can't be greater than number of args";
+        }
+        return checkKeys(3, 3 + (int) numkeys, 1);
+    }
+
+    /** The value of 1 to MAX_DIGITS decimal digits, or -1 for anything else (signs included). */
+    private static long digits(ByteBuf in, int index, int length) {
+        if (length == 0 || length > MAX_DIGITS) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 0; i < length; i++) {
+            byte b = in.getByte(index + i);
+            if (b < '0' || b > '9') {
+                return -1;
+            }
+            n = n * 10 + (b - '0');
+        }
+        return n;
+    }
+
+    private String checkKeys(int from, int to, int step) {
+        for (int i = from; i < to; i += step) {
+            int length = args[2 * i + 1];
+            if (length > maxKeyLength) {
+                return "key too long: " + length + " bytes, the limit is " + maxKeyLength;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isRespType(byte b) {
+        return b == '$' || b == '+' || b == '-' || b == ':';
+    }
+
+    /** The name as sent, truncated, with anything that is not printable ASCII replaced by '?'. */
+    private static String printable(ByteBuf in, int index, int length) {
+        int n = Math.min(length, MAX_ECHOED_NAME);
+        StringBuilder sb = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            byte b = in.getByte(index + i);
+            sb.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
+        }
+        return sb.toString();
+    }
+}
