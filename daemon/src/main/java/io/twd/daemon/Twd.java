@@ -68,7 +68,7 @@ public final class Twd implements Callable<Integer> {
     String pidFile;
 
     @Option(names = {"-m", "--mbuf-size"}, paramLabel = "BYTES",
-        description = "Buffer chunk size, 512..16777216 (default: ${DEFAULT-VALUE}); as in twemproxy, the longest key is this minus 48.")
+        description = "Buffer chunk size, 512..16777216 (default: ${DEFAULT-VALUE}); as in twemproxy, keys must be shorter than this minus 48.")
     int mbufSize = EngineSettings.DEFAULT_MBUF_SIZE;
 
     @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: the number of cores).")

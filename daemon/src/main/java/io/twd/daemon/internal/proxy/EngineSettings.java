@@ -4,7 +4,7 @@ package io.twd.daemon.internal.proxy;
  * Process-wide limits and sizes from the command line.
  *
  * @param threads event loops (default: the number of cores)
- * @param maxKeyLength the longest key accepted; twemproxy's limit is its mbuf size minus 48
+ * @param maxKeyLength the longest key accepted; twemproxy wants keys shorter than its mbuf size minus 48
  * @param maxMultibulkLength the most arguments one redis request may have
  * @param maxRequestBytes the largest request accepted, in bytes
  */
@@ -12,7 +12,7 @@ public record EngineSettings(int threads, int maxKeyLength, int maxMultibulkLeng
     public static final int DEFAULT_MBUF_SIZE = 16384;
 
     public static EngineSettings defaults(int mbufSize) {
-        return new EngineSettings(Runtime.getRuntime().availableProcessors(), mbufSize - 48, 1024 * 1024,
+        return new EngineSettings(Runtime.getRuntime().availableProcessors(), mbufSize - 49, 1024 * 1024,
             512L * 1024 * 1024);
     }
 
