@@ -18,6 +18,9 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import io.twd.daemon.internal.memcache.MemcacheClientConnection;
+import io.twd.daemon.internal.memcache.MemcacheReplyDecoder;
+import io.twd.daemon.internal.memcache.MemcacheRequestDecoder;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
 import io.twd.daemon.internal.redis.RedisClientConnection;
@@ -168,7 +171,8 @@ public final class Engine {
                 settings.maxMultibulkLength(), settings.maxRequestBytes()));
             ch.pipeline().addLast("client", new RedisClientConnection(this, pool));
         } else {
-            throw new UnsupportedOperationException("memcache pools are not implemented yet");
+            ch.pipeline().addLast("decoder", new MemcacheRequestDecoder(settings.maxRequestBytes()));
+            ch.pipeline().addLast("client", new MemcacheClientConnection(this, pool));
         }
     }
 
@@ -211,6 +215,9 @@ public final class Engine {
                 protected void initChannel(Channel ch) {
                     if (pc.redis()) {
                         ch.pipeline().addLast("decoder", new RedisReplyDecoder());
+                    } else {
+                        // memcached replies are framed by the request they answer.
+                        ch.pipeline().addLast("decoder", MemcacheReplyDecoder.forConnection(conn));
                     }
                     ch.pipeline().addLast("server", conn);
                     ch.closeFuture().addListener(f -> currConnections.decrementAndGet());

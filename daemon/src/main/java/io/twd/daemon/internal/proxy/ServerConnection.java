@@ -31,6 +31,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private boolean connected;
     private boolean closed;
+    /** Why the connection closed: what a request sent to it afterwards fails with. */
+    private String closeReason;
     private int preambleReplies;
     private ScheduledFuture<?> timer;
     boolean dirty;
@@ -50,6 +52,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (!f.isSuccess()) {
                 stats.serverErr++;
                 close(Errors.strerror(f.cause()), true);
+                // Outside any read batch: the failures just written to clients need a flush.
+                loop.flushClients();
             }
         });
     }
@@ -68,6 +72,11 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     void send(Request r) {
+        if (closed) {
+            // A connect can fail at once (e.g. refused on loopback), before its first request.
+            r.fail(closeReason);
+            return;
+        }
         if (timeoutNanos != 0 && !r.noReply) {
             r.deadlineNanos = System.nanoTime() + timeoutNanos;
             if (timer == null && connected) {
@@ -185,6 +194,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         closed = true;
+        closeReason = reason;
         stats.serverConnections--;
         server.clearConnection(loop.index, this);
         if (timer != null) {
