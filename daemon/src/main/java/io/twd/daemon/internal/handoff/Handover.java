@@ -11,7 +11,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.AbstractEpollChannel;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -91,7 +91,7 @@ public final class Handover implements AutoCloseable {
             for (JsonElement k : want.getAsJsonArray("keys")) {
                 Channel l = listeners.get(k.getAsString());
                 if (l != null && l.isOpen()) {
-                    fds.writeAndFlush(new FileDescriptor(((AbstractEpollChannel) l).fd().intValue())).sync();
+                    fds.writeAndFlush(new FileDescriptor(((UnixChannel) l).fd().intValue())).sync();
                     sent.add(k.getAsString());
                 }
             }
@@ -125,7 +125,7 @@ public final class Handover implements AutoCloseable {
             @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
                 Promise<Void> done = group.next().newPromise();
-                int fd = ((AbstractEpollChannel) channel).fd().intValue();
+                int fd = ((UnixChannel) channel).fd().intValue();
                 JsonObject body = new JsonObject();
                 body.addProperty("pool", pool);
                 body.add("state", state);

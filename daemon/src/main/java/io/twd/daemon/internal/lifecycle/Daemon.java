@@ -34,6 +34,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One twd process from start to exit: it serves one config, answers the admin socket, and applies
@@ -45,6 +47,8 @@ public final class Daemon implements Handover.Host {
                           long handoffTimeoutMillis, long drainTimeoutMillis, EngineSettings settings,
                           String mainClass, List<String> args) {
     }
+
+    static final long BUSY_TIMEOUT_SECONDS = 60;
 
     private final Options opts;
     private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
@@ -200,19 +204,41 @@ public final class Daemon implements Handover.Host {
 
     // ---- changes ----
 
+    /** A change waiting for its turn or being applied. */
+    public record PendingChange(CompletableFuture<AdminResponse> result, AtomicBoolean started) {
+        /** Drops the change if it has not started yet (its client went away). */
+        public void cancelIfWaiting() {
+            if (started.compareAndSet(false, true)) {
+                result.complete(AdminResponse.err("cancelled: the client went away"));
+            }
+        }
+    }
+
     /**
-     * Applies a change: one at a time, in arrival order (a second change waits for the first),
-     * each answered only once it is live or has failed.
+     * Applies a change: one at a time, in arrival order. A change waits for the one before it for
+     * up to {@link #BUSY_TIMEOUT_SECONDS}, then gets {@code ERR busy: ...}; each is answered only
+     * once it is live or has failed.
      */
-    public CompletableFuture<AdminResponse> submitChange(AdminRequest request) {
-        return CompletableFuture.supplyAsync(() -> {
+    public PendingChange submitChange(AdminRequest request) {
+        CompletableFuture<AdminResponse> result = new CompletableFuture<>();
+        AtomicBoolean started = new AtomicBoolean();
+        changes.execute(() -> {
+            if (!started.compareAndSet(false, true)) {
+                return;
+            }
             try {
-                return applyChange(request);
+                result.complete(applyChange(request));
             } catch (RuntimeException e) {
                 Log.error("change failed: %s", e);
-                return AdminResponse.err("change not applied: " + e.getMessage());
+                result.complete(AdminResponse.err("change not applied: " + e.getMessage()));
             }
-        }, changes);
+        });
+        CompletableFuture.delayedExecutor(BUSY_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(() -> {
+            if (started.compareAndSet(false, true)) {
+                result.complete(AdminResponse.err("busy: another change is still being applied; try again"));
+            }
+        });
+        return new PendingChange(result, started);
     }
 
     private AdminResponse applyChange(AdminRequest request) {
@@ -369,7 +395,7 @@ public final class Daemon implements Handover.Host {
     }
 
     void reloadFromSignal(AdminRequest request) {
-        submitChange(request).thenAccept(r -> {
+        submitChange(request).result().thenAccept(r -> {
             if (r.ok()) {
                 Log.notice("%s: %s", request.toLine(), r.text());
             } else {
