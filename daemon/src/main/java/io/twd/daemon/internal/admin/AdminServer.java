@@ -15,6 +15,7 @@ import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.twd.daemon.internal.lifecycle.Daemon;
+import io.twd.daemon.internal.proxy.Engine;
 import io.twd.protocol.admin.AdminProtocol;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -81,7 +82,11 @@ public final class AdminServer {
     /** Stops listening; the socket file stays when a successor serves it now. */
     public void stop(boolean handedOver) {
         if (channel != null) {
-            channel.close().awaitUninterruptibly();
+            if (handedOver) {
+                Engine.release(channel);
+            } else {
+                channel.close().awaitUninterruptibly();
+            }
             channel = null;
             if (!handedOver) {
                 try {

@@ -5,6 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.netty.channel.Channel;
 import io.twd.daemon.internal.admin.AdminServer;
+import io.twd.daemon.internal.handoff.Faults;
 import io.twd.daemon.internal.handoff.HandoffException;
 import io.twd.daemon.internal.handoff.Handover;
 import io.twd.daemon.internal.handoff.Successor;
@@ -94,6 +95,7 @@ public final class Daemon implements Handover.Host {
         try {
             if (successor != null) {
                 JsonObject state = successor.state();
+                Faults.at("after-hello");
                 generation = state.get("generation").getAsLong() + 1;
                 predecessorPid = state.get("pid").getAsLong();
                 engine.inheritStartMillis(state.get("start_millis").getAsLong());
@@ -119,6 +121,7 @@ public final class Daemon implements Handover.Host {
                 admin.adopt(inherited.get(adminKey));
             }
             if (successor != null) {
+                Faults.at("before-ready");
                 successor.ready();
                 successor.receiveClients(engine, counters -> {
                     if (counters != null) {

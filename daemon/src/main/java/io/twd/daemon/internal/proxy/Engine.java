@@ -178,10 +178,32 @@ public final class Engine {
         return listeners;
     }
 
+    /**
+     * Closes this process's copy of a listening socket a successor now serves. Netty's close of a
+     * unix server channel it bound unlinks the socket file, which would make the successor
+     * unreachable; so such a channel is taken off its event loop and only its fd is closed.
+     */
+    public static void release(Channel listener) {
+        if (listener instanceof EpollServerDomainSocketChannel) {
+            listener.deregister().awaitUninterruptibly();
+            try {
+                ((EpollServerDomainSocketChannel) listener).fd().close();
+            } catch (IOException e) {
+                Log.warn("closing handed-over listener %s: %s", listener, e.getMessage());
+            }
+        } else {
+            listener.close().awaitUninterruptibly();
+        }
+    }
+
     /** Stops accepting. With {@code handedOver}, unix socket files stay: the successor serves them. */
     public void closeListeners(boolean handedOver) {
         for (Channel l : listeners.values()) {
             SocketAddress a = l.localAddress();
+            if (handedOver) {
+                release(l);
+                continue;
+            }
             l.close().awaitUninterruptibly();
             if (!handedOver && a instanceof DomainSocketAddress) {
                 try {
