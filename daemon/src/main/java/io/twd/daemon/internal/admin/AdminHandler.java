@@ -24,6 +24,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
 
     private final Daemon daemon;
     private Daemon.PendingChange pending;
+    private AdminServer.AdminHandoff handoff;
 
     AdminHandler(Daemon daemon) {
         this.daemon = daemon;
@@ -72,8 +73,36 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         pending.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
             pending = null;
             ctx.writeAndFlush(response.encode());
-            ctx.channel().config().setAutoRead(true);
+            if (handoff != null) {
+                migrate(ctx.channel());
+            } else {
+                ctx.channel().config().setAutoRead(true);
+            }
         }));
+    }
+
+    /** Handoff: stop reading; move to the successor now, or once the change in progress is answered. */
+    void leaveWhenIdle(io.netty.channel.Channel ch, AdminServer.AdminHandoff target) {
+        if (handoff != null || !ch.isActive()) {
+            return;
+        }
+        handoff = target;
+        ch.config().setAutoRead(false);
+        if (pending == null) {
+            migrate(ch);
+        }
+    }
+
+    private void migrate(io.netty.channel.Channel ch) {
+        AdminServer.AdminHandoff target = handoff;
+        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (!f.isSuccess() || !ch.isActive()) {
+                ch.close();
+                return;
+            }
+            byte[] unread = ((AdminLineDecoder) ch.pipeline().get("decoder")).unparsedBytes();
+            target.migrate(ch, unread).addListener(done -> ch.eventLoop().execute(ch::close));
+        });
     }
 
     @Override

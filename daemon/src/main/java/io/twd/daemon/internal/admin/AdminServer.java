@@ -5,18 +5,18 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.twd.daemon.internal.lifecycle.Daemon;
 import io.twd.daemon.internal.proxy.Engine;
-import io.twd.protocol.admin.AdminProtocol;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -98,6 +98,10 @@ public final class AdminServer {
         }
     }
 
+    public int connectionCount() {
+        return connections.size();
+    }
+
     /** Closes the open admin connections once their replies are out (end of a drain). */
     public void closeConnections() {
         connections.close().awaitUninterruptibly();
@@ -107,13 +111,54 @@ public final class AdminServer {
         return new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                connections.add(ch);
-                ch.pipeline().addLast(new LineBasedFrameDecoder(AdminProtocol.MAX_LINE_BYTES + 2, true, false));
-                ch.pipeline().addLast(new StringDecoder(CharsetUtil.UTF_8));
-                ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
-                ch.pipeline().addLast(new AdminHandler(daemon));
+                initConnection(ch);
             }
         });
+    }
+
+    private void initConnection(Channel ch) {
+        connections.add(ch);
+        ch.pipeline().addLast("decoder", new AdminLineDecoder());
+        ch.pipeline().addLast(new StringDecoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast("admin", new AdminHandler(daemon));
+    }
+
+    /**
+     * Handoff: every admin connection moves to the successor once it has no change in progress,
+     * so an operator's session (and the connection that asked for the change) keeps working.
+     */
+    public void handOff(AdminHandoff handoff) {
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
+                if (h != null) {
+                    h.leaveWhenIdle(ch, handoff);
+                }
+            });
+        }
+    }
+
+    /** Takes over an admin connection a predecessor handed over, feeding its half-read line first. */
+    public void adoptConnection(int fd, byte[] unread) {
+        EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
+        ch.config().setAutoRead(false);
+        initConnection(ch);
+        group.next().register(ch).addListener(f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+                return;
+            }
+            if (unread.length > 0) {
+                ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
+            }
+            ch.config().setAutoRead(true);
+        });
+    }
+
+    /** Where a moving admin connection goes; the connection closes its copy when it completes. */
+    public interface AdminHandoff {
+        io.netty.util.concurrent.Future<?> migrate(Channel channel, byte[] unread);
     }
 
     private static boolean isServed(Path socket) {

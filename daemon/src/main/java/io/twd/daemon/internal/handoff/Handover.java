@@ -124,26 +124,41 @@ public final class Handover implements AutoCloseable {
 
             @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
-                Promise<Void> done = group.next().newPromise();
-                int fd = ((UnixChannel) channel).fd().intValue();
                 JsonObject body = new JsonObject();
+                body.addProperty("kind", "client");
                 body.addProperty("pool", pool);
                 body.add("state", state);
-                body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
-                // Both writes from the one handoff thread keep CONN lines and fds in the same order.
-                group.next().execute(() -> {
-                    HandoffWire.send(control, HandoffWire.CONN, body);
-                    fds.writeAndFlush(new FileDescriptor(fd)).addListener(f -> {
-                        if (f.isSuccess()) {
-                            done.setSuccess(null);
-                        } else {
-                            done.setFailure(f.cause());
-                        }
-                    });
-                });
-                return done;
+                return sendConnection(channel, body, unread);
             }
         };
+    }
+
+    /** Moves an admin connection (the operator's session survives the change it asked for). */
+    public Future<?> migrateAdmin(Channel channel, byte[] unread) {
+        JsonObject body = new JsonObject();
+        body.addProperty("kind", "admin");
+        return sendConnection(channel, body, unread);
+    }
+
+    private Future<?> sendConnection(Channel channel, JsonObject body, byte[] unread) {
+        Promise<Void> done = group.next().newPromise();
+        if (control == null || fds == null || !fds.isActive()) {
+            return done.setFailure(new IllegalStateException("the successor is gone"));
+        }
+        int fd = ((UnixChannel) channel).fd().intValue();
+        body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
+        // Both writes from the one handoff thread keep CONN lines and fds in the same order.
+        group.next().execute(() -> {
+            HandoffWire.send(control, HandoffWire.CONN, body);
+            fds.writeAndFlush(new FileDescriptor(fd)).addListener(f -> {
+                if (f.isSuccess()) {
+                    done.setSuccess(null);
+                } else {
+                    done.setFailure(f.cause());
+                }
+            });
+        });
+        return done;
     }
 
     /** Drain done: hands over the final counters; the successor adds them to its own. */

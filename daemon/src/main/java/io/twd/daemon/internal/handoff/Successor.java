@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -151,7 +152,7 @@ public final class Successor implements AutoCloseable {
      * Adopts the predecessor's client connections as they arrive, on a thread of its own, until
      * it says BYE (with its final counters, given to {@code onBye}) or goes away.
      */
-    public void receiveClients(Engine engine, Consumer<JsonObject> onBye) {
+    public void receiveClients(Engine engine, BiConsumer<Integer, byte[]> adoptAdmin, Consumer<JsonObject> onBye) {
         Thread t = new Thread(() -> {
             JsonObject counters = null;
             try {
@@ -168,8 +169,12 @@ public final class Successor implements AutoCloseable {
                     if (m.verb().equals(HandoffWire.CONN)) {
                         int fd = takeFd().intValue();
                         JsonObject b = m.body();
-                        engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"),
-                            Base64.getDecoder().decode(b.get("unread").getAsString()));
+                        byte[] unread = Base64.getDecoder().decode(b.get("unread").getAsString());
+                        if (b.has("kind") && b.get("kind").getAsString().equals("admin")) {
+                            adoptAdmin.accept(fd, unread);
+                        } else {
+                            engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"), unread);
+                        }
                     }
                 }
             } catch (InterruptedException | HandoffException e) {

@@ -123,7 +123,7 @@ public final class Daemon implements Handover.Host {
             if (successor != null) {
                 Faults.at("before-ready");
                 successor.ready();
-                successor.receiveClients(engine, counters -> {
+                successor.receiveClients(engine, admin::adoptConnection, counters -> {
                     if (counters != null) {
                         CounterCarry.apply(engine, counters);
                     }
@@ -317,10 +317,15 @@ public final class Daemon implements Handover.Host {
 
     /** After the successor is live: move or finish every client, pass the counters on, exit. */
     private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig) {
-        // Let the admin reply that announced the change go out before connections move.
-        sleep(50);
+        // Admin connections first: the one that asked for this change is still waiting for its
+        // reply, so it moves right after the reply; the others stop reading now.
+        admin.handOff(handover::migrateAdmin);
         engine.handOffClients(handover.clientHandoff(running, successorConfig));
         waitForClients(opts.drainTimeoutMillis());
+        long adminDeadline = System.currentTimeMillis() + 2000;
+        while (admin.connectionCount() > 0 && System.currentTimeMillis() < adminDeadline) {
+            sleep(20);
+        }
         admin.closeConnections();
         handover.bye(CounterCarry.export(engine));
         handover.close();
