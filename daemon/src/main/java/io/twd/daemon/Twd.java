@@ -1,11 +1,11 @@
 package io.twd.daemon;
 
+import io.twd.daemon.internal.lifecycle.Daemon;
 import io.twd.daemon.internal.process.Daemonizer;
-import io.twd.daemon.internal.proxy.Engine;
 import io.twd.daemon.internal.proxy.EngineSettings;
 import io.twd.daemon.internal.proxy.Log;
 import io.twd.daemon.internal.stats.StatsReport;
-import io.twd.daemon.internal.stats.StatsServer;
+import io.twd.protocol.admin.AdminProtocol;
 import io.twd.protocol.config.ConfigException;
 import io.twd.protocol.config.ConfigLoader;
 import io.twd.protocol.config.PoolConfig;
@@ -74,6 +74,18 @@ public final class Twd implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: the number of cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--admin-socket", paramLabel = "PATH",
+        description = "Admin socket (default: /run/twd/admin.sock as root, else $XDG_RUNTIME_DIR/twd/admin.sock or /tmp/twd-UID/admin.sock).")
+    String adminSocket;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS",
+        description = "After a handoff or on SIGTERM, how long connections may take to reach a request boundary (default: ${DEFAULT-VALUE}).")
+    int drainTimeout = 30;
+
+    @Option(names = "--handoff-timeout", paramLabel = "SECONDS",
+        description = "How long a new process may take to become ready during reload/upgrade (default: ${DEFAULT-VALUE}).")
+    int handoffTimeout = 30;
+
     private final List<String> originalArgs;
 
     Twd(List<String> originalArgs) {
@@ -130,6 +142,9 @@ public final class Twd implements Callable<Integer> {
         if (verbose < 0 || verbose > 11) {
             return "option -v requires a level between 0 and 11, not '" + verbose + "'";
         }
+        if (drainTimeout < 0 || handoffTimeout < 1) {
+            return "--drain-timeout must be >= 0 and --handoff-timeout >= 1";
+        }
         if (threads < 1) {
             return "option --threads requires a positive number";
         }
@@ -166,61 +181,10 @@ public final class Twd implements Callable<Integer> {
         if (output != null) {
             Log.open(output);
         }
-        TwdConfig config;
-        try {
-            config = ConfigLoader.load(Path.of(confFile));
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            Log.error("%s", e.getMessage());
-            return 1;
-        }
-        Engine engine = new Engine(config, EngineSettings.defaults(mbufSize).withThreads(threads));
-        StatsServer stats = new StatsServer(engine);
-        try {
-            engine.start();
-            stats.start(statsAddr, statsPort);
-            if (pidFile != null) {
-                writePidFile();
-            }
-        } catch (IOException e) {
-            System.err.println("twd: " + e.getMessage());
-            Log.error("%s", e.getMessage());
-            stats.stop();
-            engine.stop(0);
-            return 1;
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            Log.notice("shutting down");
-            stats.stop();
-            engine.stop(0);
-            deletePidFile();
-        }, "twd-shutdown"));
-        Signals.onHangup(Log::reopen);
-        Log.notice("twd-%s started on pid %d, %d pools, stats on %s:%d", VERSION, ProcessHandle.current().pid(),
-            config.pools().size(), statsAddr, statsPort);
-        Daemonizer.notifyReady();
-        return 0;
-    }
-
-    private void writePidFile() throws IOException {
-        Path path = Path.of(pidFile);
-        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-        Files.writeString(tmp, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
-        Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private void deletePidFile() {
-        if (pidFile == null) {
-            return;
-        }
-        try {
-            Path path = Path.of(pidFile);
-            // Only our own pid file: a successor may already have written its pid there.
-            if (Files.readString(path).trim().equals(Long.toString(ProcessHandle.current().pid()))) {
-                Files.delete(path);
-            }
-        } catch (IOException ignored) {
-            // already gone
-        }
+        Daemon daemon = new Daemon(new Daemon.Options(confFile, statsAddr, statsPort, pidFile,
+            adminSocket != null ? adminSocket : AdminProtocol.defaultSocketPath(),
+            handoffTimeout * 1000L, drainTimeout * 1000L,
+            EngineSettings.defaults(mbufSize).withThreads(threads), Twd.class.getName(), originalArgs));
+        return daemon.start();
     }
 }

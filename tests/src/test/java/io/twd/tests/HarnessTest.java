@@ -294,6 +294,29 @@ class HarnessTest {
     }
 
     @Test
+    void twdProcessLaunchesFromTheClasspathAndStops() {
+        // The real engine is not there yet: a stand-in main class proves launch, readiness,
+        // stats and stop. Real twd tests use TwdProcess.start(yaml) the same way.
+        System.setProperty("twd.mainClass", "io.twd.tests.support.StandInDaemon");
+        try (TwdProcess twd = TwdProcess.start(String.join("\n",
+                "p1:", "  listen: 127.0.0.1:" + FreePorts.allocate(), "  servers:", "   - 127.0.0.1:1:1 a",
+                "p2:", "  listen: 127.0.0.1:" + FreePorts.allocate(), "  servers:", "   - 127.0.0.1:1:1 a", ""))) {
+            assertTrue(twd.process().command().contains("-Dio.netty.leakDetection.level=paranoid"));
+            assertTrue(twd.process().listensOn(twd.port("p1")));
+            assertTrue(twd.process().listensOn(twd.port("p2")));
+            assertEquals(List.of("p1", "p2"), twd.stats().pools());
+            assertTrue(twd.process().log().contains("stand-in daemon listening"), twd.logTail());
+            assertEquals(List.of(), twd.leakReports());
+            long pid = twd.pid();
+            twd.stop();
+            assertGone(twd.process());
+            assertTrue(ProcessHandle.of(pid).isEmpty());
+        } finally {
+            System.clearProperty("twd.mainClass");
+        }
+    }
+
+    @Test
     void twdStartsFromTheTestClasspath() {
         ManagedProcess.Result r = TwdProcess.run("-V");
         assertEquals(0, r.exitCode(), "twd -V: " + r.output());

@@ -19,7 +19,8 @@ import java.util.Map;
  *   <li>{@code -Dtwd.jar=daemon/target/twd.jar}: run the packaged jar instead
  *       ({@code java -jar}), to test the shaded artifact (a relative path is taken from the
  *       repository root);</li>
- *   <li>{@code -Dtwd.jvmArgs="-Xmx256m ..."}: more JVM options for the daemon.</li>
+ *   <li>{@code -Dtwd.jvmArgs="-Xmx256m ..."}: more JVM options for the daemon;</li>
+ *   <li>{@code -Dtwd.mainClass=...}: another main class (HarnessTest uses {@link StandInDaemon}).</li>
  * </ul>
  */
 public final class TwdProcess extends ProxyProcess {
@@ -67,7 +68,7 @@ public final class TwdProcess extends ProxyProcess {
         } else {
             // Surefire puts the real classpath here; java.class.path may be a manifest-only booter jar.
             String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            cmd.addAll(List.of("-cp", cp, MAIN_CLASS));
+            cmd.addAll(List.of("-cp", cp, System.getProperty("twd.mainClass", MAIN_CLASS)));
         }
         return cmd;
     }

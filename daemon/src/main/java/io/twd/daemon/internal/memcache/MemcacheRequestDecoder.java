@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.twd.daemon.internal.proxy.UnparsedBytes;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -30,7 +31,7 @@ import java.util.Locale;
  * cannot be framed (a data length that is not a number, a data block not followed by CRLF, an
  * over-long line) produces one {@link MemcacheProtocolError}, after which input is discarded.
  */
-public final class MemcacheRequestDecoder extends ByteToMessageDecoder {
+public final class MemcacheRequestDecoder extends ByteToMessageDecoder implements UnparsedBytes {
     /** memcached's KEY_MAX_LENGTH, which twemproxy enforces too. */
     public static final int MAX_KEY_LENGTH = 250;
     /**
@@ -500,9 +501,10 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * The bytes received but not yet framed into a request, for a connection that migrates
-     * (the handoff's UnparsedBytes): nothing is consumed before a request is complete.
+     * The bytes received but not yet framed into a request, for a connection that migrates:
+     * nothing is consumed before a request is complete.
      */
+    @Override
     public byte[] unparsedBytes() {
         if (state == FAILED) {
             return new byte[0];

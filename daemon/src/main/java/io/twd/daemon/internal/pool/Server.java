@@ -66,6 +66,20 @@ public final class Server {
         return ejectedAtMicros;
     }
 
+    public long ejectedUntil() {
+        return ejectedUntil;
+    }
+
+    /** A predecessor ejected this server: it stays out until the same moment here. */
+    public void inheritEjection(long until, long atMicros) {
+        if (until > System.currentTimeMillis()) {
+            ejectedUntil = until;
+        }
+        if (atMicros > ejectedAtMicros) {
+            ejectedAtMicros = atMicros;
+        }
+    }
+
     /**
      * The address to connect to, resolved now: twemproxy resolves server host names at connect
      * time (and on every reconnect), so a DNS change is picked up without a restart.

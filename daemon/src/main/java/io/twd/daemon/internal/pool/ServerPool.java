@@ -161,6 +161,15 @@ public final class ServerPool {
         }
     }
 
+    public void inheritEjects(long n) {
+        serverEjects.addAndGet(n);
+    }
+
+    /** Rebuilds the ring now, e.g. after inheriting ejections from a predecessor. */
+    public void rebuildNow() {
+        rebuild();
+    }
+
     /** Rebuilds the ring from the servers that are live now; rare (start, eject, return). */
     private void rebuild() {
         synchronized (this) {

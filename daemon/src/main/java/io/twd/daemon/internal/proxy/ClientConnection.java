@@ -1,6 +1,8 @@
 package io.twd.daemon.internal.proxy;
 
+import com.google.gson.JsonObject;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,6 +35,11 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean counted;
     boolean dirty;
+    /** Set while this connection waits for a request boundary to move to the successor. */
+    private ClientHandoff handoff;
+    /** Set when reading stopped for good: the connection closes once its queue is empty. */
+    private boolean closeWhenIdle;
+    private boolean migrated;
 
     protected ClientConnection(Engine engine, ServerPool pool) {
         this.engine = engine;
@@ -48,11 +55,17 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Handles one decoded message from the client's request decoder. */
     protected abstract void onMessage(Object msg);
 
+    /** Per-connection protocol state a successor needs (e.g. redis AUTH done); empty by default. */
+    protected JsonObject exportState() {
+        return new JsonObject();
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         loop = engine.loopState(channel.eventLoop());
         stats = pool.counters(loop.index);
+        loop.clients.add(this);
         engine.connectionOpened();
         int limit = pool.config().clientConnections();
         int now = pool.clients().incrementAndGet();
@@ -92,11 +105,14 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        if (loop != null) {
+            loop.clients.remove(this);
+        }
         if (counted) {
             counted = false;
             pool.clients().decrementAndGet();
             stats.clientConnections--;
-            if (!closing) {
+            if (!closing && !migrated && !closeWhenIdle) {
                 stats.clientEof++;
             }
             engine.connectionClosed();
@@ -229,6 +245,61 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         if (wrote) {
             loop.markDirty(this);
         }
+        if (queue.isEmpty() && (handoff != null || closeWhenIdle)) {
+            finishAtBoundary();
+        }
+    }
+
+    /**
+     * Handoff, on this connection's loop: stop reading; once every reply is out, move the
+     * connection to the successor (or, with {@code handoff} null, close it).
+     */
+    void leaveAtBoundary(ClientHandoff target) {
+        if (closed || closing || handoff != null || closeWhenIdle) {
+            return;
+        }
+        channel.config().setAutoRead(false);
+        if (target != null && target.migrates(pool.name())) {
+            handoff = target;
+        } else {
+            closeWhenIdle = true;
+        }
+        if (queue.isEmpty()) {
+            finishAtBoundary();
+        }
+    }
+
+    /** Drain deadline passed: flush what is done and close. */
+    void closeAfterFlush() {
+        if (!closed) {
+            closeWhenIdle = true;
+            handoff = null;
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void finishAtBoundary() {
+        ClientHandoff target = handoff;
+        handoff = null;
+        // Flush first: the successor must not write to the socket before our last reply is out.
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (closed) {
+                return;
+            }
+            if (target == null || !f.isSuccess()) {
+                closeWhenIdle = true;
+                channel.close();
+                return;
+            }
+            byte[] unread = new byte[0];
+            Object decoder = channel.pipeline().get("decoder");
+            if (decoder instanceof UnparsedBytes) {
+                unread = ((UnparsedBytes) decoder).unparsedBytes();
+            }
+            migrated = true;
+            target.migrate(channel, pool.name(), exportState(), unread)
+                .addListener(done -> channel.eventLoop().execute(channel::close));
+        });
     }
 
     void flush() {

@@ -1,7 +1,9 @@
 package io.twd.daemon.internal.proxy;
 
 import io.netty.bootstrap.Bootstrap;
+import com.google.gson.JsonObject;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -55,10 +57,10 @@ public final class Engine {
     private final EventLoopGroup group;
     private final Map<EventLoop, LoopState> loops = new IdentityHashMap<>();
     private final ServerPool[] pools;
-    private final List<Channel> listeners = new ArrayList<>();
+    private final Map<String, Channel> listeners = new java.util.LinkedHashMap<>();
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong currConnections = new AtomicLong();
-    private final long startMillis = System.currentTimeMillis();
+    private volatile long startMillis = System.currentTimeMillis();
 
     public Engine(TwdConfig config, EngineSettings settings) {
         if (!Epoll.isAvailable()) {
@@ -95,6 +97,24 @@ public final class Engine {
         return startMillis;
     }
 
+    /** Uptime counts from the first process of a chain of reloads, as twemproxy's #321 kept it. */
+    public void inheritStartMillis(long millis) {
+        startMillis = millis;
+    }
+
+    public void inheritTotalConnections(long n) {
+        totalConnections.addAndGet(n);
+    }
+
+    /** Runs {@code task} on the loop that owns the first slot of every counter array. */
+    public void runOnFirstLoop(Runnable task) {
+        for (LoopState l : loops.values()) {
+            if (l.index == 0) {
+                l.loop.execute(task);
+            }
+        }
+    }
+
     public long totalConnections() {
         return totalConnections.get();
     }
@@ -103,14 +123,31 @@ public final class Engine {
         return currConnections.get();
     }
 
+    /** The handoff key of a listen address: successors reuse a listener when the keys match. */
+    public static String listenerKey(ListenAddress listen) {
+        return listen.isUnix() ? "unix:" + listen.path() : "tcp:" + listen.host() + ":" + listen.port();
+    }
+
     /** Binds every pool's listener; on any failure nothing stays bound and the reason is thrown. */
     public void start() throws IOException {
+        bindListeners(Set.of());
+        adoptListeners(Map.of());
+    }
+
+    /**
+     * First phase of start: binds the listeners that are not {@code inherited} from a predecessor
+     * and opens {@code preconnect} connections. On failure nothing stays bound.
+     */
+    public void bindListeners(Set<String> inherited) throws IOException {
         try {
             for (ServerPool pool : pools) {
-                listeners.add(bind(pool));
+                String key = listenerKey(pool.config().listen());
+                if (!inherited.contains(key)) {
+                    listeners.put(key, bind(pool));
+                }
             }
         } catch (IOException | RuntimeException e) {
-            stop(0);
+            closeListeners(false);
             throw e;
         }
         for (ServerPool pool : pools) {
@@ -120,19 +157,176 @@ public final class Engine {
         }
     }
 
-    private Channel bind(ServerPool pool) throws IOException {
+    /**
+     * Second phase: starts accepting on listening sockets a predecessor handed over (key to fd).
+     * The sockets and their accept queues were never closed, so no connection is refused.
+     */
+    public void adoptListeners(Map<String, Integer> fds) {
+        for (ServerPool pool : pools) {
+            String key = listenerKey(pool.config().listen());
+            Integer fd = fds.get(key);
+            if (fd != null) {
+                ServerBootstrap b = serverBootstrap(pool);
+                Channel ch = pool.config().listen().isUnix()
+                    ? new EpollServerDomainSocketChannel(fd, true) : new EpollServerSocketChannel(fd);
+                b.channelFactory(() -> (io.netty.channel.ServerChannel) ch).register().syncUninterruptibly();
+                listeners.put(key, ch);
+                Log.notice("pool '%s' listening on %s (inherited)", pool.name(), pool.config().listen().text());
+            }
+        }
+    }
+
+    /** The listening channels by handoff key, for handing their fds to a successor. */
+    public Map<String, Channel> listeners() {
+        return listeners;
+    }
+
+    /**
+     * Closes this process's copy of a listening socket a successor now serves. Netty's close of a
+     * unix server channel it bound unlinks the socket file, which would make the successor
+     * unreachable; so such a channel is taken off its event loop and only its fd is closed.
+     */
+    public static void release(Channel listener) {
+        if (listener instanceof EpollServerDomainSocketChannel) {
+            listener.deregister().awaitUninterruptibly();
+            try {
+                ((EpollServerDomainSocketChannel) listener).fd().close();
+            } catch (IOException e) {
+                Log.warn("closing handed-over listener %s: %s", listener, e.getMessage());
+            }
+        } else {
+            listener.close().awaitUninterruptibly();
+        }
+    }
+
+    /** Stops accepting. With {@code handedOver}, unix socket files stay: the successor serves them. */
+    public void closeListeners(boolean handedOver) {
+        for (Channel l : listeners.values()) {
+            SocketAddress a = l.localAddress();
+            if (handedOver) {
+                release(l);
+                continue;
+            }
+            l.close().awaitUninterruptibly();
+            if (!handedOver && a instanceof DomainSocketAddress) {
+                try {
+                    Files.deleteIfExists(Path.of(((DomainSocketAddress) a).path()));
+                } catch (IOException ignored) {
+                    // best effort: a stale socket file is unlinked by the next bind anyway
+                }
+            }
+        }
+        listeners.clear();
+    }
+
+    /**
+     * Handoff: every client connection stops reading and, at its next request boundary, moves to
+     * the successor ({@code handoff}) or, when its pool does not move, closes after its replies.
+     */
+    public void handOffClients(ClientHandoff handoff) {
+        for (LoopState loop : loops.values()) {
+            loop.loop.execute(() -> {
+                for (ClientConnection c : new ArrayList<>(loop.clients)) {
+                    c.leaveAtBoundary(handoff);
+                }
+            });
+        }
+    }
+
+    /** Drain deadline: every client still here is closed once what is already written is flushed. */
+    public void closeAllClients() {
+        for (LoopState loop : loops.values()) {
+            loop.loop.execute(() -> {
+                for (ClientConnection c : new ArrayList<>(loop.clients)) {
+                    c.closeAfterFlush();
+                }
+            });
+        }
+    }
+
+    /** Client connections open now, across pools and loops. */
+    public int clientCount() {
+        int n = 0;
+        for (ServerPool p : pools) {
+            n += p.clients().get();
+        }
+        return n;
+    }
+
+    /**
+     * Takes over a client connection a predecessor handed over: the socket, the bytes it had read
+     * but not parsed (fed in before anything else is read), and its protocol state.
+     */
+    public void adoptClient(String poolName, int fd, JsonObject state, byte[] unread) {
+        ServerPool pool = pool(poolName);
+        Channel ch;
+        if (pool == null) {
+            closeFd(fd);
+            return;
+        }
+        if (pool.config().listen().isUnix()) {
+            ch = new EpollDomainSocketChannel(fd);
+        } else {
+            ch = new EpollSocketChannel(fd);
+            ch.config().setOption(ChannelOption.TCP_NODELAY, true);
+            ch.config().setOption(ChannelOption.SO_KEEPALIVE, pool.config().tcpkeepalive());
+        }
+        ch.config().setAutoRead(false);
+        totalConnections.incrementAndGet();
+        addClientHandlers(ch, pool, state);
+        group.next().register(ch).addListener(f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+                return;
+            }
+            if (unread.length > 0) {
+                ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
+                ch.pipeline().fireChannelReadComplete();
+            }
+            ch.config().setAutoRead(true);
+        });
+    }
+
+    public ServerPool pool(String name) {
+        for (ServerPool p : pools) {
+            if (p.name().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static void closeFd(int fd) {
+        try {
+            new io.netty.channel.unix.FileDescriptor(fd).close();
+        } catch (IOException ignored) {
+            // nothing more to do with a socket nobody wants
+        }
+    }
+
+    private ServerBootstrap serverBootstrap(ServerPool pool) {
         PoolConfig pc = pool.config();
-        ListenAddress listen = pc.listen();
         ServerBootstrap b = new ServerBootstrap()
             .group(group)
             .option(ChannelOption.SO_BACKLOG, pc.backlog())
-            .childOption(ChannelOption.AUTO_READ, true)
             .childHandler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
-                    initClient(ch, pool);
+                    totalConnections.incrementAndGet();
+                    addClientHandlers(ch, pool, null);
                 }
             });
+        if (!pc.listen().isUnix()) {
+            b.childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, pc.tcpkeepalive());
+        }
+        return b;
+    }
+
+    private Channel bind(ServerPool pool) throws IOException {
+        PoolConfig pc = pool.config();
+        ListenAddress listen = pc.listen();
+        ServerBootstrap b = serverBootstrap(pool);
         SocketAddress address;
         if (listen.isUnix()) {
             // As nutcracker: an existing socket file is unlinked before bind.
@@ -140,10 +334,7 @@ public final class Engine {
             b.channel(EpollServerDomainSocketChannel.class);
             address = new DomainSocketAddress(listen.path());
         } else {
-            b.channel(EpollServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, pc.tcpkeepalive());
+            b.channel(EpollServerSocketChannel.class).option(ChannelOption.SO_REUSEADDR, true);
             if (pc.reuseport()) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true);
             }
@@ -164,12 +355,11 @@ public final class Engine {
         return f.channel();
     }
 
-    private void initClient(Channel ch, ServerPool pool) {
-        totalConnections.incrementAndGet();
+    private void addClientHandlers(Channel ch, ServerPool pool, JsonObject state) {
         if (pool.config().redis()) {
             ch.pipeline().addLast("decoder", new RedisRequestDecoder(settings.maxKeyLength(),
                 settings.maxMultibulkLength(), settings.maxRequestBytes()));
-            ch.pipeline().addLast("client", new RedisClientConnection(this, pool));
+            ch.pipeline().addLast("client", new RedisClientConnection(this, pool, state));
         } else {
             ch.pipeline().addLast("decoder", new MemcacheRequestDecoder(settings.maxRequestBytes()));
             ch.pipeline().addLast("client", new MemcacheClientConnection(this, pool));
@@ -245,21 +435,10 @@ public final class Engine {
         }
     }
 
-    /** Stops accepting, waits up to {@code drainMillis} for in-flight work, then closes everything. */
-    public void stop(long drainMillis) {
-        for (Channel l : listeners) {
-            l.close().awaitUninterruptibly();
-            SocketAddress a = l.localAddress();
-            if (a instanceof DomainSocketAddress) {
-                try {
-                    Files.deleteIfExists(Path.of(((DomainSocketAddress) a).path()));
-                } catch (IOException ignored) {
-                    // best effort: a stale socket file is unlinked by the next bind anyway
-                }
-            }
-        }
-        listeners.clear();
-        group.shutdownGracefully(0, Math.max(drainMillis, 1), TimeUnit.MILLISECONDS).awaitUninterruptibly();
+    /** Stops accepting (unless already stopped) and closes every connection and event loop. */
+    public void stop(boolean handedOver) {
+        closeListeners(handedOver);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 
     private static Set<PosixFilePermission> permissions(int mode) {

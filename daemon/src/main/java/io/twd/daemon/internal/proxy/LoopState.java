@@ -2,6 +2,7 @@ package io.twd.daemon.internal.proxy;
 
 import io.netty.channel.EventLoop;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 
 /**
  * What one event loop keeps for itself: the connections written to during the current read batch,
@@ -12,6 +13,8 @@ final class LoopState {
     final EventLoop loop;
     private final ArrayList<ClientConnection> dirtyClients = new ArrayList<>();
     private final ArrayList<ServerConnection> dirtyServers = new ArrayList<>();
+    /** Open client connections, so a handoff can move or drain every one of them. */
+    final LinkedHashSet<ClientConnection> clients = new LinkedHashSet<>();
 
     LoopState(int index, EventLoop loop) {
         this.index = index;

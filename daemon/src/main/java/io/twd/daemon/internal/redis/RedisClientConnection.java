@@ -1,5 +1,6 @@
 package io.twd.daemon.internal.redis;
 
+import com.google.gson.JsonObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -22,14 +23,25 @@ public final class RedisClientConnection extends ClientConnection {
     private static final ByteBuf PONG = constant("+PONG\r\n");
     private static final ByteBuf NOAUTH = constant("-NOAUTH Authentication required\r\n");
 
+    private static final String AUTHENTICATED = "authenticated";
+
     private final byte[] password;
     private boolean authenticated;
 
-    public RedisClientConnection(Engine engine, ServerPool pool) {
+    /** {@code state} is what a predecessor process exported for a migrated connection, or null. */
+    public RedisClientConnection(Engine engine, ServerPool pool, JsonObject state) {
         super(engine, pool);
         String auth = pool.config().redisAuth();
         this.password = auth == null ? null : auth.getBytes(StandardCharsets.UTF_8);
-        this.authenticated = password == null;
+        boolean wasAuthenticated = state != null && state.has(AUTHENTICATED) && state.get(AUTHENTICATED).getAsBoolean();
+        this.authenticated = password == null || wasAuthenticated;
+    }
+
+    @Override
+    protected JsonObject exportState() {
+        JsonObject state = new JsonObject();
+        state.addProperty(AUTHENTICATED, authenticated);
+        return state;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.twd.daemon.internal.redis;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.twd.daemon.internal.proxy.UnparsedBytes;
 
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,7 @@ import java.util.List;
  * set. Input that cannot be framed produces one {@link RedisProtocolError}, after which all
  * further input is discarded.
  */
-public final class RedisRequestDecoder extends ByteToMessageDecoder {
+public final class RedisRequestDecoder extends ByteToMessageDecoder implements UnparsedBytes {
     private static final int START = 0;
     private static final int COUNT = 1;
     private static final int COUNT_LF = 2;
@@ -305,5 +306,14 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder {
             sb.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
         }
         return sb.toString();
+    }
+
+    /** The bytes received but not yet framed into a request, for a connection that migrates. */
+    @Override
+    public byte[] unparsedBytes() {
+        ByteBuf pending = internalBuffer();
+        byte[] out = new byte[pending.readableBytes()];
+        pending.getBytes(pending.readerIndex(), out);
+        return out;
     }
 }

@@ -24,11 +24,36 @@ public final class StatsServer {
         this.engine = engine;
     }
 
+    /** The handoff key of the stats listener. */
+    public static String key(String host, int port) {
+        return "stats:" + host + ":" + port;
+    }
+
     public void start(String host, int port) throws IOException {
-        ServerBootstrap b = new ServerBootstrap()
-            .group(engine.group())
-            .channel(EpollServerSocketChannel.class)
+        ChannelFuture f = bootstrap().channel(EpollServerSocketChannel.class)
             .option(ChannelOption.SO_REUSEADDR, true)
+            .bind(new InetSocketAddress(host, port)).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("bind to stats server address '" + host + ":" + port + "' failed: "
+                + f.cause().getMessage(), f.cause());
+        }
+        channel = f.channel();
+    }
+
+    /** Serves on a listening socket handed over by a predecessor. */
+    public void adopt(int fd) {
+        EpollServerSocketChannel ch = new EpollServerSocketChannel(fd);
+        bootstrap().channelFactory(() -> ch).register().syncUninterruptibly();
+        channel = ch;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    private ServerBootstrap bootstrap() {
+        return new ServerBootstrap()
+            .group(engine.group())
             .childHandler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
@@ -51,12 +76,6 @@ public final class StatsServer {
                     });
                 }
             });
-        ChannelFuture f = b.bind(new InetSocketAddress(host, port)).awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            throw new IOException("bind to stats server address '" + host + ":" + port + "' failed: "
-                + f.cause().getMessage(), f.cause());
-        }
-        channel = f.channel();
     }
 
     public void stop() {

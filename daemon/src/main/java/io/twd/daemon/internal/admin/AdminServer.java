@@ -1,0 +1,172 @@
+package io.twd.daemon.internal.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.string.StringDecoder;
+import io.netty.handler.codec.string.StringEncoder;
+import io.netty.util.CharsetUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.twd.daemon.internal.lifecycle.Daemon;
+import io.twd.daemon.internal.proxy.Engine;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The admin socket: a unix stream socket, mode 0600 in a 0700 directory, speaking the line
+ * protocol of docs/admin-protocol.md. Peers other than root and the daemon's own user are refused.
+ */
+public final class AdminServer {
+    private final Daemon daemon;
+    private final String path;
+    private final EventLoopGroup group;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private Channel channel;
+
+    public AdminServer(Daemon daemon, String path, EventLoopGroup group) {
+        this.daemon = daemon;
+        this.path = path;
+        this.group = group;
+    }
+
+    /** The handoff key of the admin listener. */
+    public static String key(String path) {
+        return "admin:" + path;
+    }
+
+    public void bind() throws IOException {
+        Path socket = Path.of(path);
+        Path dir = socket.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        if (Files.exists(socket)) {
+            if (isServed(socket)) {
+                throw new IOException("admin socket " + path + " is in use: is another twd running?");
+            }
+            Files.delete(socket);
+        }
+        ChannelFuture f = bootstrap().channel(EpollServerDomainSocketChannel.class)
+            .bind(new DomainSocketAddress(path)).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("cannot listen on admin socket " + path + ": " + f.cause().getMessage(), f.cause());
+        }
+        channel = f.channel();
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    /** Serves on the admin socket a predecessor handed over. */
+    public void adopt(int fd) {
+        EpollServerDomainSocketChannel ch = new EpollServerDomainSocketChannel(fd, true);
+        bootstrap().channelFactory(() -> ch).register().syncUninterruptibly();
+        channel = ch;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /** Stops listening; the socket file stays when a successor serves it now. */
+    public void stop(boolean handedOver) {
+        if (channel != null) {
+            if (handedOver) {
+                Engine.release(channel);
+            } else {
+                channel.close().awaitUninterruptibly();
+            }
+            channel = null;
+            if (!handedOver) {
+                try {
+                    Files.deleteIfExists(Path.of(path));
+                } catch (IOException ignored) {
+                    // the next start unlinks a stale socket file
+                }
+            }
+        }
+    }
+
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Closes the open admin connections once their replies are out (end of a drain). */
+    public void closeConnections() {
+        connections.close().awaitUninterruptibly();
+    }
+
+    private ServerBootstrap bootstrap() {
+        return new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                initConnection(ch);
+            }
+        });
+    }
+
+    private void initConnection(Channel ch) {
+        connections.add(ch);
+        ch.pipeline().addLast("decoder", new AdminLineDecoder());
+        ch.pipeline().addLast(new StringDecoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast("admin", new AdminHandler(daemon));
+    }
+
+    /**
+     * Handoff: every admin connection moves to the successor once it has no change in progress,
+     * so an operator's session (and the connection that asked for the change) keeps working.
+     */
+    public void handOff(AdminHandoff handoff) {
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
+                if (h != null) {
+                    h.leaveWhenIdle(ch, handoff);
+                }
+            });
+        }
+    }
+
+    /** Takes over an admin connection a predecessor handed over, feeding its half-read line first. */
+    public void adoptConnection(int fd, byte[] unread) {
+        EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
+        ch.config().setAutoRead(false);
+        initConnection(ch);
+        group.next().register(ch).addListener(f -> {
+            if (!f.isSuccess()) {
+                ch.close();
+                return;
+            }
+            if (unread.length > 0) {
+                ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
+            }
+            ch.config().setAutoRead(true);
+        });
+    }
+
+    /** Where a moving admin connection goes; the connection closes its copy when it completes. */
+    public interface AdminHandoff {
+        io.netty.util.concurrent.Future<?> migrate(Channel channel, byte[] unread);
+    }
+
+    private static boolean isServed(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package io.twd.daemon.internal.handoff;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.twd.daemon.internal.proxy.ClientHandoff;
+import io.twd.daemon.internal.proxy.Log;
+import io.twd.protocol.config.PoolConfig;
+import io.twd.protocol.config.TwdConfig;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One handoff attempt, on the old process's side: start the successor, give it the listening
+ * sockets it asks for by address, and once it is READY stop accepting and move the clients over.
+ * Until READY nothing in this process has changed, so any failure leaves it serving as before.
+ */
+public final class Handover implements AutoCloseable {
+    /** What the process handing over provides. */
+    public interface Host {
+        /** Generation, uptime origin and counters to pass on. */
+        JsonObject state();
+
+        /** Every listening socket this process has, by handoff key (pools, stats, admin). */
+        Map<String, Channel> listeners();
+
+        /** Closes this process's copies of the listeners; the sockets live on in the successor. */
+        void stopAccepting();
+    }
+
+    private static final Object CLOSED = new Object();
+
+    private final Host host;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    private final Path socketPath;
+    private Channel server;
+    private volatile Channel control;
+    private volatile Channel fds;
+    private Process process;
+
+    public Handover(Host host) throws IOException {
+        this.host = host;
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        this.socketPath = dir.resolve("twd-handoff-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".sock");
+    }
+
+    /**
+     * Starts {@code command} as the successor and runs the handoff to READY. Returns the successor's
+     * pid; this process has then stopped accepting. Throws, with the successor killed, otherwise.
+     */
+    public long run(List<String> command, Path candidateConfig, long timeoutMillis) throws HandoffException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        try {
+            listen();
+            process = spawn(command, candidateConfig);
+            awaitBoth(deadline);
+            Map<String, Channel> listeners = host.listeners();
+            JsonObject state = host.state();
+            JsonArray offered = new JsonArray();
+            listeners.keySet().forEach(offered::add);
+            state.add("listeners", offered);
+            HandoffWire.send(control, HandoffWire.STATE, state);
+            JsonObject want = await(HandoffWire.WANT, deadline);
+            JsonArray sent = new JsonArray();
+            for (JsonElement k : want.getAsJsonArray("keys")) {
+                Channel l = listeners.get(k.getAsString());
+                if (l != null && l.isOpen()) {
+                    fds.writeAndFlush(new FileDescriptor(((UnixChannel) l).fd().intValue())).sync();
+                    sent.add(k.getAsString());
+                }
+            }
+            JsonObject body = new JsonObject();
+            body.add("keys", sent);
+            HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
+            await(HandoffWire.READY, deadline);
+            host.stopAccepting();
+            HandoffWire.send(control, HandoffWire.GO, new JsonObject()).sync();
+            return process.pid();
+        } catch (HandoffException e) {
+            abort();
+            throw e;
+        } catch (Exception e) {
+            abort();
+            throw new HandoffException("handoff failed: " + e, e);
+        }
+    }
+
+    /** How client connections move: pools that still exist with the same protocol migrate. */
+    public ClientHandoff clientHandoff(TwdConfig runningConfig, TwdConfig successorConfig) {
+        return new ClientHandoff() {
+            @Override
+            public boolean migrates(String pool) {
+                PoolConfig before = runningConfig.pool(pool).orElse(null);
+                PoolConfig after = successorConfig.pool(pool).orElse(null);
+                return before != null && after != null && before.redis() == after.redis()
+                    && fds != null && fds.isActive();
+            }
+
+            @Override
+            public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
+                JsonObject body = new JsonObject();
+                body.addProperty("kind", "client");
+                body.addProperty("pool", pool);
+                body.add("state", state);
+                return sendConnection(channel, body, unread);
+            }
+        };
+    }
+
+    /** Moves an admin connection (the operator's session survives the change it asked for). */
+    public Future<?> migrateAdmin(Channel channel, byte[] unread) {
+        JsonObject body = new JsonObject();
+        body.addProperty("kind", "admin");
+        return sendConnection(channel, body, unread);
+    }
+
+    private Future<?> sendConnection(Channel channel, JsonObject body, byte[] unread) {
+        Promise<Void> done = group.next().newPromise();
+        if (control == null || fds == null || !fds.isActive()) {
+            return done.setFailure(new IllegalStateException("the successor is gone"));
+        }
+        int fd = ((UnixChannel) channel).fd().intValue();
+        body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
+        // Both writes from the one handoff thread keep CONN lines and fds in the same order.
+        group.next().execute(() -> {
+            HandoffWire.send(control, HandoffWire.CONN, body);
+            fds.writeAndFlush(new FileDescriptor(fd)).addListener(f -> {
+                if (f.isSuccess()) {
+                    done.setSuccess(null);
+                } else {
+                    done.setFailure(f.cause());
+                }
+            });
+        });
+        return done;
+    }
+
+    /** Drain done: hands over the final counters; the successor adds them to its own. */
+    public void bye(JsonObject counters) {
+        Channel c = control;
+        if (c != null && c.isActive()) {
+            HandoffWire.send(c, HandoffWire.BYE, counters).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+    }
+
+    private void listen() throws IOException, InterruptedException {
+        Files.deleteIfExists(socketPath);
+        ChannelFuture f = new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerDomainSocketChannel.class)
+            .childHandler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    HandoffWire.addLineCodec(ch.pipeline());
+                    ch.pipeline().addLast(new SimpleChannelInboundHandler<String>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext ctx, String line) {
+                            HandoffWire.Message m = HandoffWire.Message.parse(line);
+                            if (m.verb().equals(HandoffWire.HELLO)) {
+                                control = ctx.channel();
+                            } else if (m.verb().equals(HandoffWire.FDS)) {
+                                fds = ctx.channel();
+                            }
+                            inbox.add(m);
+                        }
+
+                        @Override
+                        public void channelInactive(ChannelHandlerContext ctx) {
+                            if (ctx.channel() == control) {
+                                inbox.add(CLOSED);
+                            }
+                        }
+
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            ctx.close();
+                        }
+                    });
+                }
+            })
+            .bind(new DomainSocketAddress(socketPath.toString())).sync();
+        server = f.channel();
+        Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private Process spawn(List<String> command, Path candidateConfig) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        // A new session: the successor must outlive us and not share our terminal's signals.
+        if (new File("/usr/bin/setsid").canExecute()) {
+            cmd.add("/usr/bin/setsid");
+        }
+        cmd.addAll(command);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put(HandoffWire.SOCKET_ENV, socketPath.toString());
+        pb.environment().remove(HandoffWire.CONFIG_ENV);
+        pb.environment().remove("TWD_NOTIFY_READY");
+        if (candidateConfig != null) {
+            pb.environment().put(HandoffWire.CONFIG_ENV, candidateConfig.toString());
+        }
+        Process p = pb.start();
+        Log.notice("handoff: started successor pid %d", p.pid());
+        return p;
+    }
+
+    private void awaitBoth(long deadline) throws HandoffException, InterruptedException {
+        boolean hello = false;
+        boolean fdsSeen = false;
+        while (!hello || !fdsSeen) {
+            HandoffWire.Message m = next(deadline);
+            hello |= m.verb().equals(HandoffWire.HELLO);
+            fdsSeen |= m.verb().equals(HandoffWire.FDS);
+        }
+    }
+
+    private JsonObject await(String verb, long deadline) throws HandoffException, InterruptedException {
+        HandoffWire.Message m = next(deadline);
+        if (!m.verb().equals(verb)) {
+            throw new HandoffException("handoff: expected " + verb + " from the successor, got " + m.verb());
+        }
+        return m.body();
+    }
+
+    private HandoffWire.Message next(long deadline) throws HandoffException, InterruptedException {
+        while (true) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                throw new HandoffException("the new process was not ready within the handoff timeout");
+            }
+            Object o = inbox.poll(Math.min(left, 100), TimeUnit.MILLISECONDS);
+            if (o instanceof HandoffWire.Message) {
+                HandoffWire.Message m = (HandoffWire.Message) o;
+                if (m.verb().equals(HandoffWire.FAIL)) {
+                    throw new HandoffException(m.body().get("reason").getAsString());
+                }
+                return m;
+            }
+            if (o == CLOSED || (o == null && process != null && !process.isAlive())) {
+                Integer status = process != null && !process.isAlive() ? process.exitValue() : null;
+                throw new HandoffException("the new process exited before it was ready"
+                    + (status != null ? " (exit status " + status + ")" : ""));
+            }
+        }
+    }
+
+    private void abort() {
+        if (process != null && process.isAlive()) {
+            // By pid, never by name: the successor we started, and only it.
+            process.destroyForcibly();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close().awaitUninterruptibly();
+        }
+        Channel c = control;
+        if (c != null) {
+            c.close().awaitUninterruptibly();
+        }
+        Channel f = fds;
+        if (f != null) {
+            f.close().awaitUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException ignored) {
+            // the next handoff uses a new name anyway
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.twd.daemon.internal.proxy;
+
+import com.google.gson.JsonObject;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+
+/**
+ * Where an idle client connection goes when this process hands over to its successor. The
+ * implementation sends the socket, its unread bytes and its state; the connection closes its
+ * own copy once the returned future completes.
+ */
+public interface ClientHandoff {
+    /** Whether connections of {@code pool} move (the pool exists in the successor with the same protocol). */
+    boolean migrates(String pool);
+
+    /** Called on the client's event loop with reading stopped and every reply flushed. */
+    Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread);
+}
