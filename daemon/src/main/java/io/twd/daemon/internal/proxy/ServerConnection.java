@@ -50,6 +50,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (!f.isSuccess()) {
                 stats.serverErr++;
                 close(Errors.strerror(f.cause()), true);
+                // A channel that never connected fires no channelInactive: flush the failures
+                // written to the clients here, or they would wait for unrelated traffic.
+                loop.flushClients();
             }
         });
     }
