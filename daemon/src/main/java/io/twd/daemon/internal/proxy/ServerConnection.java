@@ -31,6 +31,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private boolean connected;
     private boolean closed;
+    /** Why the connection closed: what requests that still arrive for it fail with. */
+    private String closeReason;
     private int preambleReplies;
     private ScheduledFuture<?> timer;
     boolean dirty;
@@ -71,6 +73,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     void send(Request r) {
+        if (closed) {
+            // The connect can fail before the first request is queued (a refused connect on the
+            // loopback fails at once, inside connect()): fail the request rather than park it
+            // on a connection that will never write it.
+            r.fail(closeReason);
+            return;
+        }
         if (timeoutNanos != 0 && !r.noReply) {
             r.deadlineNanos = System.nanoTime() + timeoutNanos;
             if (timer == null && connected) {
@@ -188,6 +197,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         closed = true;
+        closeReason = reason;
         stats.serverConnections--;
         server.clearConnection(loop.index, this);
         if (timer != null) {
