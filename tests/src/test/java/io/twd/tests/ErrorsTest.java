@@ -1,0 +1,321 @@
+package io.twd.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.twd.tests.support.FreePorts;
+import io.twd.tests.support.Nutcracker;
+import io.twd.tests.support.RedisServer;
+import io.twd.tests.support.Resp;
+import io.twd.tests.support.TwdProcess;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a client sees when something is wrong. Where twemproxy silently closes the connection
+ * (unsupported command, bad arity, long key), twd answers {@code -ERR} naming the problem and
+ * keeps the connection (twd(8), "DIFFERENCES FROM TWEMPROXY"); a stream it cannot frame is
+ * answered {@code -ERR Protocol error: ...} and closed. Backend failures are twemproxy's
+ * {@code -ERR <strerror>}.
+ */
+class ErrorsTest {
+    private static RedisServer r1;
+    private static RedisServer r2;
+    private static RedisServer slow;
+    private static int deadPort;
+    private static TwdProcess twd;
+
+    @BeforeAll
+    static void start() {
+        r1 = RedisServer.start();
+        r2 = RedisServer.start();
+        slow = RedisServer.start();
+        deadPort = FreePorts.allocate(); // nothing ever listens here
+        twd = TwdProcess.start(String.join("\n",
+                "main:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  hash: md5",
+                "  timeout: 3000",
+                "  servers:",
+                "   - " + r1.serverLine(1, "r1"),
+                "   - " + r2.serverLine(1, "r2"),
+                "dead:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  servers:",
+                "   - 127.0.0.1:" + deadPort + ":1 gone",
+                deadPools(),
+                "mixed:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  hash: md5",
+                "  servers:",
+                "   - " + r1.serverLine(1, "live"),
+                "   - 127.0.0.1:" + deadPort + ":1 gone",
+                "slow:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  timeout: 200",
+                "  servers:",
+                "   - " + slow.serverLine(1, "sloth"),
+                ""));
+    }
+
+    /** Backends that cannot be reached three ways: nothing listening, no socket file, no such host. */
+    private static String deadPools() {
+        return String.join("\n",
+                "deadunix:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  servers:",
+                "   - " + missingSocket() + ":1",
+                "nohost:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  servers:",
+                "   - no-such-host.invalid:6379:1");
+    }
+
+    private static String missingSocket() {
+        return System.getProperty("java.io.tmpdir") + "/twd-errors-no-such.sock";
+    }
+
+    @AfterAll
+    static void stop() {
+        List<String> leaks = twd.leakReports();
+        twd.stop();
+        r1.stop();
+        r2.stop();
+        slow.stop();
+        assertTrue(leaks.isEmpty(), "buffer leaks: " + leaks);
+    }
+
+    private static Resp.Error err(String message) {
+        return new Resp.Error(message);
+    }
+
+    /** After an error the same connection still serves: a write and a read round trip. */
+    private static void assertUsable(Resp c, String context) {
+        assertEquals("OK", c.call("SET", "usable", context), "SET after " + context);
+        assertEquals(context, c.call("GET", "usable"), "GET after " + context);
+    }
+
+    // ------------------------------------------------------------------ answered, connection kept
+
+    @Test
+    void unsupportedAndUnknownCommandsAreAnsweredAndTheConnectionStaysUsable() {
+        try (Resp c = twd.redis("main")) {
+            assertEquals(err("ERR command 'keys' is not supported through the proxy"), c.call("KEYS", "*"));
+            assertUsable(c, "KEYS");
+            assertEquals(err("ERR command 'select' is not supported through the proxy"), c.call("SELECT", "0"));
+            assertUsable(c, "SELECT");
+            assertEquals(err("ERR command 'multi' is not supported through the proxy"), c.call("MULTI"));
+            assertUsable(c, "MULTI");
+            assertEquals(err("ERR command 'config' is not supported through the proxy"), c.call("config", "get", "maxmemory"));
+            assertUsable(c, "CONFIG");
+            assertEquals(err("ERR unknown command 'NOSUCHCOMMAND'"), c.call("NOSUCHCOMMAND", "x"));
+            assertUsable(c, "unknown");
+        }
+    }
+
+    @Test
+    void wrongArityIsAnsweredAndTheConnectionStaysUsable() {
+        try (Resp c = twd.redis("main")) {
+            assertEquals(err("ERR wrong number of arguments for 'get' command"), c.call("GET"));
+            assertUsable(c, "GET");
+            assertEquals(err("ERR wrong number of arguments for 'get' command"), c.call("GET", "a", "b"));
+            assertUsable(c, "GET a b");
+            assertEquals(err("ERR wrong number of arguments for 'mset' command"), c.call("MSET", "a", "1", "b"));
+            assertUsable(c, "MSET odd");
+            assertEquals(err("ERR wrong number of arguments for 'hget' command"), c.call("HGET", "h"));
+            assertUsable(c, "HGET");
+        }
+    }
+
+    @Test
+    void evalNeedsAKey() {
+        try (Resp c = twd.redis("main")) {
+            Object reply = c.call("EVAL", "return 1", "0");
+            assertTrue(reply instanceof Resp.Error e && e.kind().equals("ERR") && e.message().contains("key"),
+                    "EVAL with 0 keys: " + reply);
+            assertUsable(c, "EVAL 0");
+            reply = c.call("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0");
+            assertTrue(reply instanceof Resp.Error e && e.message().contains("key"), "EVALSHA with 0 keys: " + reply);
+            assertEquals(err("ERR Number of keys can't be greater than number of args"), c.call("EVAL", "return 1", "2", "k"));
+            assertUsable(c, "EVAL too many keys");
+            assertEquals(1L, c.call("EVAL", "return 1", "1", "k"));
+        }
+    }
+
+    @Test
+    void keysOfMbufSizeMinus48AreRejected() {
+        String longest = "k".repeat(16335);
+        String tooLong = "k".repeat(16336);
+        try (Resp c = twd.redis("main")) {
+            assertEquals("OK", c.call("SET", longest, "fits"));
+            assertEquals("fits", c.call("GET", longest));
+            assertEquals(1L, c.call("DEL", longest));
+            Object reply = c.call("SET", tooLong, "x");
+            assertTrue(reply instanceof Resp.Error e && e.kind().equals("ERR") && e.message().contains("key too long")
+                    && e.message().contains("16336"), "16336-byte key: " + reply);
+            assertUsable(c, "long key");
+            // Every key of a multi-key command is checked, not only the first.
+            reply = c.call("MGET", "short", tooLong);
+            assertTrue(reply instanceof Resp.Error e && e.message().contains("key too long"), "MGET: " + reply);
+            reply = c.call("MSET", "short", "v", tooLong, "v");
+            assertTrue(reply instanceof Resp.Error e && e.message().contains("key too long"), "MSET: " + reply);
+            assertUsable(c, "long keys in multi-key commands");
+        }
+        // None of them reached a backend.
+        for (RedisServer r : List.of(r1, r2)) {
+            try (Resp d = r.client()) {
+                assertEquals(0L, d.call("EXISTS", tooLong));
+                assertEquals(0L, d.call("EXISTS", "short"));
+            }
+        }
+    }
+
+    @Test
+    void quitIsAnsweredThenTheConnectionCloses() {
+        try (Resp c = twd.redis("main")) {
+            c.sendRaw(concat(Resp.encode("SET", "q", "1"), Resp.encode("QUIT"), Resp.encode("GET", "q")));
+            assertEquals("OK", c.read());
+            assertEquals("OK", c.read());
+            assertTrue(c.isClosedByPeer(Duration.ofSeconds(5)), "closed after QUIT, nothing more answered");
+        }
+    }
+
+    // ------------------------------------------------------------------ protocol errors: answered, then closed
+
+    @Test
+    void malformedRespIsAnsweredAsAProtocolErrorThenClosed() {
+        try (Resp c = twd.redis("main")) {
+            c.sendRaw("*x\r\n");
+            Object reply = c.read();
+            assertTrue(reply instanceof Resp.Error e && e.message().startsWith("ERR Protocol error: "), "*x: " + reply);
+            assertTrue(c.isClosedByPeer(Duration.ofSeconds(5)), "closed after a protocol error");
+        }
+        try (Resp c = twd.redis("main")) {
+            c.sendRaw("PING\r\n");
+            Object reply = c.read();
+            assertTrue(reply instanceof Resp.Error e && e.message().startsWith("ERR Protocol error: ")
+                    && e.message().contains("inline"), "inline PING: " + reply);
+            assertTrue(c.isClosedByPeer(Duration.ofSeconds(5)), "closed after an inline command");
+        }
+        try (Resp c = twd.redis("main")) {
+            // Replies to requests before the garbage still go out, in order, before the error.
+            c.sendRaw(concat(Resp.encode("SET", "before", "1"), Resp.encode("GET", "before"),
+                    "*1\r\n$3\r\nGETxx\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            assertEquals("OK", c.read());
+            assertEquals("1", c.read());
+            Object reply = c.read();
+            assertTrue(reply instanceof Resp.Error e && e.message().startsWith("ERR Protocol error: "), "bad bulk: " + reply);
+            assertTrue(c.isClosedByPeer(Duration.ofSeconds(5)));
+        }
+        try (Resp c = twd.redis("main")) {
+            c.sendRaw("*2\r\n:1\r\n:2\r\n");
+            Object reply = c.read();
+            assertTrue(reply instanceof Resp.Error e && e.message().startsWith("ERR Protocol error: "), "integers: " + reply);
+            assertTrue(c.isClosedByPeer(Duration.ofSeconds(5)));
+        }
+        assertTrue(twd.stats().poolMetric("main", "client_err") >= 4, twd.stats().raw());
+    }
+
+    // ------------------------------------------------------------------ backend failures
+
+    @Test
+    void aDeadBackendIsConnectionRefused() {
+        try (Resp c = twd.redis("dead")) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(err("ERR Connection refused"), c.call("GET", "k" + i));
+            }
+            assertEquals(err("ERR Connection refused"), c.call("MGET", "a", "b", "c"));
+            assertEquals("PONG", c.call("PING"), "the client connection stays open");
+        }
+        assertTrue(twd.stats().poolMetric("dead", "forward_error") >= 4, twd.stats().raw());
+    }
+
+    /** The texts are twemproxy's strerror(errno) for each way a backend cannot be reached. */
+    @Test
+    void unreachableBackendsGiveNutcrackersErrorTexts() {
+        String yaml = String.join("\n",
+                "dead:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  servers:",
+                "   - 127.0.0.1:" + deadPort + ":1 gone",
+                deadPools(), "");
+        try (Nutcracker ref = Nutcracker.start(yaml)) {
+            for (String pool : List.of("dead", "deadunix", "nohost")) {
+                try (Resp a = ref.redis(pool); Resp b = twd.redis(pool)) {
+                    Object want = a.call("GET", "k");
+                    assertTrue(want instanceof Resp.Error, pool + ": nutcracker said " + want);
+                    assertEquals(want, b.call("GET", "k"), pool);
+                    assertEquals(want, b.call("GET", "k"), pool + ", again");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSlowBackendTimesOut() throws Exception {
+        long before = twd.stats().serverMetric("slow", "sloth", "server_timedout");
+        try (Resp c = twd.redis("slow"); Resp direct = slow.client()) {
+            assertEquals("OK", c.call("SET", "slow:key", "v"), "a first request opens the backend connection");
+            assertEquals("OK", direct.call("CLIENT", "PAUSE", "1500"));
+            long start = System.nanoTime();
+            // Three requests queued on the same backend connection: all fail when the oldest expires.
+            List<Object> replies = c.pipeline(List.of(new String[] {"GET", "slow:key"}, new String[] {"GET", "slow:key"},
+                    new String[] {"INCR", "slow:n"}));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(List.of(err("ERR Connection timed out"), err("ERR Connection timed out"), err("ERR Connection timed out")),
+                    replies);
+            assertTrue(ms >= 150 && ms < 1400, "timed out after " + ms + " ms, the pool's timeout is 200");
+            assertTrue(twd.stats().serverMetric("slow", "sloth", "server_timedout") > before, twd.stats().raw());
+            // Once redis answers again, a new backend connection serves the client.
+            Thread.sleep(1600);
+            assertEquals("v", c.call("GET", "slow:key"));
+        }
+    }
+
+    @Test
+    void aMultiKeyCommandWithAFragmentOnADeadServerFailsOnce() {
+        try (Resp c = twd.redis("mixed")) {
+            String live = null;
+            String dead = null;
+            for (int i = 0; (live == null || dead == null) && i < 100; i++) {
+                Object reply = c.call("SET", "frag:" + i, "v" + i);
+                if ("OK".equals(reply)) live = live == null ? "frag:" + i : live;
+                else if (err("ERR Connection refused").equals(reply)) dead = dead == null ? "frag:" + i : dead;
+                else throw new AssertionError("SET frag:" + i + ": " + reply);
+            }
+            assertTrue(live != null && dead != null, "md5 over two servers puts keys on both");
+            c.sendRaw(concat(Resp.encode("MGET", live, dead, live), Resp.encode("GET", live)));
+            assertEquals(err("ERR Connection refused"), c.read(), "one error for the whole MGET");
+            assertEquals(liveValue(live), c.read(), "the next reply is the GET's");
+            assertEquals(err("ERR Connection refused"), c.call("DEL", live, dead));
+            assertEquals(err("ERR Connection refused"), c.call("MSET", live, "x", dead, "y"));
+            assertEquals(err("ERR Connection refused"), c.call("EXISTS", dead, live));
+            // twd keeps the client connection (twemproxy closes it after a failed MGET).
+            assertFalse(c.isClosedByPeer(Duration.ofMillis(100)));
+            Object after = c.call("MGET", live);
+            assertTrue(after instanceof List<?> l && l.size() == 1, "MGET of a live key afterwards: " + after);
+        }
+    }
+
+    private static String liveValue(String key) {
+        return "v" + key.substring("frag:".length());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
+    }
+}
