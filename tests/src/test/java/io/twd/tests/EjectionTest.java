@@ -1,0 +1,187 @@
+package io.twd.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.twd.tests.support.FreePorts;
+import io.twd.tests.support.Nutcracker;
+import io.twd.tests.support.RedisServer;
+import io.twd.tests.support.Resp;
+import io.twd.tests.support.StatsClient;
+import io.twd.tests.support.TwdProcess;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code auto_eject_hosts}: a dead backend is taken out of the ring after
+ * {@code server_failure_limit} failures, its keys go to the other servers (ketama moves only
+ * those), and it is put back after {@code server_retry_timeout}. Without it, a dead backend's
+ * keys keep failing and the others keep working.
+ */
+class EjectionTest {
+    private static final String[] NAMES = {"a", "b", "c"};
+    private static final int KEYS = 60;
+    private static final List<RedisServer> backends = new ArrayList<>();
+    /** Key to server name, with every server up, as nutcracker places it. */
+    private static final Map<String, String> placement = new LinkedHashMap<>();
+    private static final int VICTIM = 1; // "b"
+
+    @BeforeAll
+    static void start() {
+        for (int i = 0; i < NAMES.length; i++) backends.add(RedisServer.start());
+        // Learn where each key lives with every server up, from the reference proxy.
+        try (Nutcracker ref = Nutcracker.start(config(true, 1500)); Resp c = ref.redis("pool")) {
+            for (int i = 0; i < KEYS; i++) assertEquals("OK", c.call("SET", key(i), "x"));
+        }
+        for (int i = 0; i < KEYS; i++) placement.put(key(i), holder(key(i)));
+        flushAll();
+        long onVictim = placement.values().stream().filter(NAMES[VICTIM]::equals).count();
+        assertTrue(onVictim >= 5 && onVictim < KEYS, "md5 puts some keys on " + NAMES[VICTIM] + ": " + onVictim);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (RedisServer r : backends) r.stop();
+    }
+
+    @AfterEach
+    void victimBackUp() {
+        RedisServer v = backends.get(VICTIM);
+        if (!v.process().isAlive()) v.restart();
+        flushAll();
+    }
+
+    private static String config(boolean autoEject, int retryMillis) {
+        StringBuilder y = new StringBuilder("pool:\n  listen: 127.0.0.1:" + FreePorts.allocate() + "\n  redis: true\n"
+                + "  hash: md5\n  distribution: ketama\n  timeout: 1000\n"
+                + "  auto_eject_hosts: " + autoEject + "\n  server_failure_limit: 1\n"
+                + "  server_retry_timeout: " + retryMillis + "\n  servers:\n");
+        for (int i = 0; i < NAMES.length; i++) y.append("   - ").append(backends.get(i).serverLine(1, NAMES[i])).append('\n');
+        return y.toString();
+    }
+
+    private static String key(int i) {
+        return "eject:" + i;
+    }
+
+    /** The name of the backend holding {@code key} right now, or null; fails if two hold it. */
+    private static String holder(String key) {
+        String found = null;
+        for (int i = 0; i < backends.size(); i++) {
+            if (!backends.get(i).process().isAlive()) continue;
+            try (Resp d = backends.get(i).client()) {
+                if ((Long) d.call("EXISTS", key) == 1) {
+                    assertEquals(null, found, key + " is on two servers");
+                    found = NAMES[i];
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean holds(int backend, String key) {
+        try (Resp d = backends.get(backend).client()) {
+            return (Long) d.call("EXISTS", key) == 1;
+        }
+    }
+
+    private static void flushAll() {
+        for (RedisServer r : backends) {
+            if (!r.process().isAlive()) continue;
+            try (Resp d = r.client()) {
+                d.call("FLUSHALL");
+            }
+        }
+    }
+
+    private static List<String> keysOn(String name) {
+        List<String> keys = new ArrayList<>();
+        placement.forEach((k, s) -> {
+            if (s.equals(name)) keys.add(k);
+        });
+        return keys;
+    }
+
+    private static final Resp.Error REFUSED = new Resp.Error("ERR Connection refused");
+
+    @Test
+    void aDeadServerIsEjectedAndComesBackAfterTheRetryTimeout() throws Exception {
+        String victim = NAMES[VICTIM];
+        List<String> victimKeys = keysOn(victim);
+        try (TwdProcess twd = TwdProcess.start(config(true, 1500)); Resp c = twd.redis("pool")) {
+            // Nothing has touched the victim yet: its first request is what finds it dead.
+            assertEquals(137, backends.get(VICTIM).kill());
+            long killedAt = System.nanoTime();
+            assertEquals(REFUSED, c.call("SET", victimKeys.get(0), "first"), "the first request to a dead server fails");
+
+            // Ejected (server_failure_limit 1): the ring is rebuilt without it.
+            for (String k : victimKeys) assertEquals("OK", c.call("SET", k, "moved"), k + " after the ejection");
+            for (String k : victimKeys) assertNotEquals(victim, holder(k), k);
+            // Ketama moves only the dead server's keys.
+            for (Map.Entry<String, String> e : placement.entrySet()) {
+                if (e.getValue().equals(victim)) continue;
+                assertEquals("OK", c.call("SET", e.getKey(), "stays"));
+                assertEquals(e.getValue(), holder(e.getKey()), e.getKey() + " stays where it was");
+            }
+            assertTrue((System.nanoTime() - killedAt) / 1_000_000 < 1500,
+                    "this machine is too slow for a 1.5 s retry timeout; the checks above may have raced it");
+
+            StatsClient.Stats stats = twd.stats();
+            assertTrue(stats.poolMetric("pool", "server_ejects") >= 1, stats.raw());
+            long ejectedAtMicros = stats.serverMetric("pool", victim, "server_ejected_at");
+            long nowMicros = System.currentTimeMillis() * 1000;
+            assertTrue(ejectedAtMicros > nowMicros - 60_000_000L && ejectedAtMicros <= nowMicros,
+                    "server_ejected_at is the ejection time in microseconds: " + ejectedAtMicros);
+            assertEquals(0, stats.serverMetric("pool", NAMES[0], "server_ejected_at"), "a never ejected server");
+
+            // Back on the same port; after the retry timeout its keys return to it.
+            flushAll();
+            backends.get(VICTIM).restart();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            String k = victimKeys.get(1);
+            while (true) {
+                Object reply = c.call("SET", k, "home");
+                // (While it is out, the SETs land on another server, so k may be on two now.)
+                if ("OK".equals(reply) && holds(VICTIM, k)) break;
+                assertTrue(System.nanoTime() < deadline, k + " never returned to " + victim + "; last reply " + reply
+                        + "\n" + twd.logTail());
+                Thread.sleep(100);
+            }
+            long back = (System.nanoTime() - killedAt) / 1_000_000;
+            assertTrue(back >= 1400, "returned after " + back + " ms, before the 1500 ms retry timeout");
+            for (String vk : victimKeys) {
+                assertEquals("OK", c.call("SET", vk, "home"));
+                assertTrue(holds(VICTIM, vk), vk + " is back on " + victim);
+            }
+        }
+    }
+
+    @Test
+    void withoutAutoEjectADeadServersKeysKeepFailing() throws Exception {
+        String victim = NAMES[VICTIM];
+        List<String> victimKeys = keysOn(victim);
+        try (TwdProcess twd = TwdProcess.start(config(false, 300)); Resp c = twd.redis("pool")) {
+            assertEquals(137, backends.get(VICTIM).kill());
+            for (int round = 0; round < 3; round++) {
+                for (String k : victimKeys.subList(0, 3)) assertEquals(REFUSED, c.call("SET", k, "v"), k);
+                for (Map.Entry<String, String> e : placement.entrySet()) {
+                    if (e.getValue().equals(victim)) continue;
+                    assertEquals("OK", c.call("SET", e.getKey(), "v"), e.getKey());
+                }
+                Thread.sleep(400); // past server_retry_timeout: without auto_eject it changes nothing
+            }
+            StatsClient.Stats stats = twd.stats();
+            assertEquals(0, stats.poolMetric("pool", "server_ejects"), stats.raw());
+            assertEquals(0, stats.serverMetric("pool", victim, "server_ejected_at"));
+            assertFalse(c.isClosedByPeer(java.time.Duration.ofMillis(50)));
+        }
+    }
+}
