@@ -21,7 +21,7 @@ final class Errors {
     private static final String[] KNOWN = {
         CONNECTION_REFUSED, CONNECTION_RESET, CONNECTION_TIMED_OUT, "No route to host",
         "Network is unreachable", "Broken pipe", "Host is down", "No such file or directory",
-        "Permission denied",
+        "Permission denied", "Address already in use", "Cannot assign requested address",
     };
 
     private Errors() {
