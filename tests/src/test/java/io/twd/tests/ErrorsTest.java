@@ -309,6 +309,71 @@ class ErrorsTest {
         }
     }
 
+    /**
+     * A backend that dies with a request on it: the request fails with DESIGN.md's
+     * "Connection reset by peer" (nutcracker 0.5.0 answers "-ERR unknown" here, errno being 0
+     * on its EOF path), the client connection stays, and the next request reconnects.
+     */
+    @Test
+    void aBackendThatDiesWithARequestInFlight() throws Exception {
+        try (RedisServer fragile = RedisServer.start();
+             TwdProcess own = TwdProcess.start("fragile:\n  listen: 127.0.0.1:" + FreePorts.allocate()
+                     + "\n  redis: true\n  servers:\n   - " + fragile.serverLine(1, "glass") + "\n");
+             Resp c = own.redis("fragile")) {
+            assertEquals("OK", c.call("SET", "k", "v"));
+            try (Resp direct = fragile.client()) {
+                assertEquals("OK", direct.call("CLIENT", "PAUSE", "5000"));
+            }
+            c.send("GET", "k");
+            Thread.sleep(300); // the GET is on the backend, unanswered
+            fragile.kill();
+            assertEquals(err("ERR Connection reset by peer"), c.read());
+            assertEquals("PONG", c.call("PING"));
+            assertEquals(err("ERR Connection refused"), c.call("GET", "k"), "while it is down");
+            fragile.restart();
+            assertEquals("OK", c.call("SET", "k", "again"), "a new backend connection once it is back");
+            assertEquals("again", c.call("GET", "k"));
+            assertTrue(own.leakReports().isEmpty(), own.leakReports().toString());
+        }
+    }
+
+    @Test
+    void repliesKeepRequestOrderWhenAnEarlierServerIsSlow() {
+        try (Resp c = twd.redis("main"); Resp d1 = r1.client()) {
+            String onR1 = null;
+            String onR2 = null;
+            for (int i = 0; onR1 == null || onR2 == null; i++) {
+                String k = "order:" + i;
+                assertEquals("OK", c.call("SET", k, k));
+                if ((Long) d1.call("EXISTS", k) == 1) onR1 = onR1 == null ? k : onR1;
+                else onR2 = onR2 == null ? k : onR2;
+            }
+            assertEquals("OK", d1.call("CLIENT", "PAUSE", "400"));
+            long start = System.nanoTime();
+            List<Object> replies = c.pipeline(List.of(new String[] {"GET", onR1}, new String[] {"GET", onR2},
+                    new String[] {"PING"}, new String[] {"GET", onR2}, new String[] {"MGET", onR2, onR1, onR2},
+                    new String[] {"GET", onR1}));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(List.of(onR1, onR2, "PONG", onR2, List.of(onR2, onR1, onR2), onR1), replies);
+            assertTrue(ms >= 250, "r1 was paused, yet the replies came after " + ms + " ms");
+        }
+    }
+
+    /** twd(8): a backend's -OOM is passed through as it is (twemproxy replaces it by -ERR Invalid argument). */
+    @Test
+    void aBackendOomErrorIsPassedThrough() {
+        try (RedisServer full = RedisServer.start("--maxmemory", "1", "--maxmemory-policy", "noeviction");
+             TwdProcess own = TwdProcess.start("full:\n  listen: 127.0.0.1:" + FreePorts.allocate()
+                     + "\n  redis: true\n  servers:\n   - " + full.serverLine(1, "full") + "\n");
+             Resp c = own.redis("full")) {
+            Object reply = c.call("SET", "k", "v");
+            assertTrue(reply instanceof Resp.Error e && e.kind().equals("OOM"), "SET on a full redis: " + reply);
+            assertEquals(null, c.call("GET", "k"), "reads still work, on the same connection");
+            reply = c.call("SET", "k", "v");
+            assertTrue(reply instanceof Resp.Error e && e.kind().equals("OOM"), "again: " + reply);
+        }
+    }
+
     private static String liveValue(String key) {
         return "v" + key.substring("frag:".length());
     }
