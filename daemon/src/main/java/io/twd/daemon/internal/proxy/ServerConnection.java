@@ -127,6 +127,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         while ((r = unsent.pollFirst()) != null) {
             stats.inQueue--;
             stats.inQueueBytes -= r.requestBytes;
+            if (r.payload == null) {
+                // Its client left while the connect was pending and Request.discard released
+                // the bytes: nothing to send, and no reply to wait for. Writing it would throw
+                // and take down the connection, failing every other client's request on it.
+                if (!r.noReply && inflight.remove(r)) {
+                    stats.outQueue--;
+                    stats.outQueueBytes -= r.requestBytes;
+                }
+                continue;
+            }
             write(r);
         }
         if (timeoutNanos != 0 && !inflight.isEmpty()) {
