@@ -10,6 +10,7 @@ import io.twd.tests.support.RedisServer;
 import io.twd.tests.support.Resp;
 import io.twd.tests.support.TwdProcess;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -356,6 +357,56 @@ class ErrorsTest {
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertEquals(List.of(onR1, onR2, "PONG", onR2, List.of(onR2, onR1, onR2), onR1), replies);
             assertTrue(ms >= 250, "r1 was paused, yet the replies came after " + ms + " ms");
+        }
+    }
+
+    /**
+     * Requests queued while the backend connection is still being opened belong to different
+     * clients; one of them leaving must not disturb the others. The connect is held up by a
+     * stopped redis whose accept queue is full (the kernel then drops SYNs until there is room).
+     */
+    @Test
+    void aClientThatLeavesBeforeTheBackendConnectsDoesNotHurtOthers() throws Exception {
+        try (RedisServer stalled = RedisServer.start("--tcp-backlog", "1")) {
+            try (Resp d = stalled.client()) {
+                assertEquals("OK", d.call("SET", "b", "for-b"));
+            }
+            List<java.net.Socket> fillers = new ArrayList<>();
+            try (TwdProcess own = TwdProcess.start("stalled:\n  listen: 127.0.0.1:" + FreePorts.allocate()
+                    + "\n  redis: true\n  timeout: 15000\n  servers:\n   - " + stalled.serverLine(1, "stalled") + "\n",
+                    "--threads", "1")) {
+                stalled.process().signal("STOP");
+                // Fill the accept queue: once a connect times out, SYNs are being dropped.
+                for (int i = 0; i < 64; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(new java.net.InetSocketAddress("127.0.0.1", stalled.port()), 300);
+                        fillers.add(s);
+                    } catch (java.io.IOException e) {
+                        s.close();
+                        break;
+                    }
+                }
+                org.junit.jupiter.api.Assumptions.assumeTrue(fillers.size() < 64,
+                        "this kernel never stalled a connect to a full accept queue");
+                Resp a = own.redis("stalled");
+                Resp b = own.redis("stalled");
+                a.send("GET", "a");
+                b.send("GET", "b");
+                Thread.sleep(200);
+                a.close(); // leaves with its request still queued
+                Thread.sleep(200);
+                stalled.process().signal("CONT");
+                for (java.net.Socket s : fillers) s.close();
+                // The SYN is retransmitted after about 1 s, then 3 s: then both requests are written.
+                assertEquals("for-b", b.read(), "the client that stayed gets its own reply");
+                assertEquals("for-b", b.call("GET", "b"));
+                b.close();
+                assertTrue(own.leakReports().isEmpty(), own.leakReports().toString());
+            } finally {
+                for (java.net.Socket s : fillers) s.close();
+                if (stalled.process().isAlive()) stalled.process().signal("CONT");
+            }
         }
     }
 
