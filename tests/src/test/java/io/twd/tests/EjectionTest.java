@@ -2,7 +2,6 @@ package io.twd.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.twd.tests.support.FreePorts;
@@ -122,17 +121,20 @@ class EjectionTest {
             long killedAt = System.nanoTime();
             assertEquals(REFUSED, c.call("SET", victimKeys.get(0), "first"), "the first request to a dead server fails");
 
-            // Ejected (server_failure_limit 1): the ring is rebuilt without it.
-            for (String k : victimKeys) assertEquals("OK", c.call("SET", k, "moved"), k + " after the ejection");
-            for (String k : victimKeys) assertNotEquals(victim, holder(k), k);
-            // Ketama moves only the dead server's keys.
-            for (Map.Entry<String, String> e : placement.entrySet()) {
-                if (e.getValue().equals(victim)) continue;
-                assertEquals("OK", c.call("SET", e.getKey(), "stays"));
-                assertEquals(e.getValue(), holder(e.getKey()), e.getKey() + " stays where it was");
+            // Ejected (server_failure_limit 1): the ring is rebuilt without it, and every key is
+            // served. Only the writes happen inside the 1.5 s window; where they went is read after.
+            for (String k : placement.keySet()) assertEquals("OK", c.call("SET", k, "after"), k + " after the ejection");
+            long window = (System.nanoTime() - killedAt) / 1_000_000;
+            assertTrue(window < 1500, "this machine is too slow for a 1.5 s retry timeout: the writes took " + window + " ms");
+            Map<String, String> now = new LinkedHashMap<>();
+            for (String k : placement.keySet()) now.put(k, holder(k));
+            for (String k : victimKeys) {
+                assertTrue(now.get(k) != null && !now.get(k).equals(victim), k + " moved to a live server: " + now.get(k));
             }
-            assertTrue((System.nanoTime() - killedAt) / 1_000_000 < 1500,
-                    "this machine is too slow for a 1.5 s retry timeout; the checks above may have raced it");
+            // Ketama moves only the dead server's keys.
+            placement.forEach((k, s) -> {
+                if (!s.equals(victim)) assertEquals(s, now.get(k), k + " stays where it was");
+            });
 
             StatsClient.Stats stats = twd.stats();
             assertTrue(stats.poolMetric("pool", "server_ejects") >= 1, stats.raw());
