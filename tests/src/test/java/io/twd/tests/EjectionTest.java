@@ -166,6 +166,64 @@ class EjectionTest {
         }
     }
 
+    /**
+     * The ring rebuilt without the dead server (weights re-spread over the live ones) places
+     * keys exactly as nutcracker's does, for ketama and modula. Both proxies run one after the
+     * other on the same backends, with a retry timeout long enough to stay ejected.
+     */
+    @Test
+    void theRebuiltRingMatchesNutcrackers() throws Exception {
+        String victim = NAMES[VICTIM];
+        int[] weights = {3, 1, 2};
+        StringBuilder y = new StringBuilder();
+        for (String dist : List.of("ketama", "modula")) {
+            y.append(dist).append(":\n  listen: 127.0.0.1:").append(FreePorts.allocate()).append("\n  redis: true\n")
+                    .append("  hash: murmur\n  distribution: ").append(dist).append('\n')
+                    .append("  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 60000\n")
+                    .append("  redis_db: ").append(dist.equals("ketama") ? 1 : 2).append("\n  servers:\n");
+            for (int i = 0; i < NAMES.length; i++) {
+                y.append("   - ").append(backends.get(i).serverLine(weights[i], NAMES[i])).append('\n');
+            }
+        }
+        List<Map<String, String>> results = new ArrayList<>();
+        for (boolean useTwd : new boolean[] {false, true}) {
+            if (!backends.get(VICTIM).process().isAlive()) backends.get(VICTIM).restart();
+            flushAll();
+            try (io.twd.tests.support.ProxyProcess p = useTwd ? TwdProcess.start(y.toString()) : Nutcracker.start(y.toString())) {
+                backends.get(VICTIM).kill();
+                Map<String, String> where = new LinkedHashMap<>();
+                for (String dist : List.of("ketama", "modula")) {
+                    try (Resp c = p.redis(dist)) {
+                        // Find the first key that the full ring gives to the victim: its failure ejects it.
+                        int refused = 0;
+                        for (int i = 0; i < 200; i++) {
+                            Object reply = c.call("SET", dist + ":" + i, "v");
+                            if (REFUSED.equals(reply)) refused++;
+                            else assertEquals("OK", reply, p + " " + dist + ":" + i);
+                        }
+                        assertEquals(1, refused, p + " " + dist + ": exactly one request finds the victim dead");
+                    }
+                    int db = dist.equals("ketama") ? 1 : 2;
+                    for (int i = 0; i < NAMES.length; i++) {
+                        if (i == VICTIM) continue;
+                        try (Resp d = backends.get(i).client()) {
+                            d.call("SELECT", Integer.toString(db));
+                            for (Object k : (List<?>) d.call("KEYS", "*")) where.put((String) k, NAMES[i]);
+                        }
+                    }
+                }
+                results.add(where);
+            }
+        }
+        assertEquals(2 * 200 - 2, results.get(0).size(), "nutcracker stored all but the two refused keys");
+        assertEquals(new java.util.TreeMap<>(results.get(0)), new java.util.TreeMap<>(results.get(1)),
+                "placement after ejecting " + victim + " differs from nutcracker's");
+        for (int i = 0; i < NAMES.length; i++) {
+            if (i == VICTIM) continue;
+            assertTrue(results.get(1).containsValue(NAMES[i]), NAMES[i] + " is used");
+        }
+    }
+
     @Test
     void withoutAutoEjectADeadServersKeysKeepFailing() throws Exception {
         String victim = NAMES[VICTIM];
