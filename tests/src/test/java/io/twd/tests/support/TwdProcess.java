@@ -72,6 +72,17 @@ public final class TwdProcess extends ProxyProcess {
         return cmd;
     }
 
+    /**
+     * Runs a full GC in the daemon ({@code jcmd <pid> GC.run}). Netty reports a leaked buffer
+     * only once it has been collected, at the next allocation: call this, send some traffic,
+     * then read {@link #leakReports()}.
+     */
+    public void gc() {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        ManagedProcess.Result r = ManagedProcess.run("jcmd", Duration.ofSeconds(30), List.of(jcmd, Long.toString(pid()), "GC.run"));
+        if (r.exitCode() != 0) throw new IllegalStateException("jcmd GC.run failed: " + r.output());
+    }
+
     /** Netty leak reports in this run's log (paranoid leak detection is on). */
     public List<String> leakReports() {
         List<String> leaks = new ArrayList<>();
