@@ -59,6 +59,14 @@ class ErrorsTest {
                 "  servers:",
                 "   - " + r1.serverLine(1, "live"),
                 "   - 127.0.0.1:" + deadPort + ":1 gone",
+                "slowmix:",
+                "  listen: 127.0.0.1:" + FreePorts.allocate(),
+                "  redis: true",
+                "  hash: md5",
+                "  timeout: 200",
+                "  servers:",
+                "   - " + r1.serverLine(1, "quick"),
+                "   - " + slow.serverLine(1, "sloth"),
                 "slow:",
                 "  listen: 127.0.0.1:" + FreePorts.allocate(),
                 "  redis: true",
@@ -182,6 +190,23 @@ class ErrorsTest {
         }
     }
 
+    /** {@code -m}: as in twemproxy, a key must be shorter than the mbuf size minus 48. */
+    @Test
+    void theKeyLimitFollowsMbufSize() {
+        try (TwdProcess small = TwdProcess.start("m:\n  listen: 127.0.0.1:" + FreePorts.allocate()
+                + "\n  redis: true\n  servers:\n   - " + r1.serverLine(1, "r1") + "\n", "-m", "1024");
+             Resp c = small.redis("m")) {
+            assertEquals("OK", c.call("SET", "m".repeat(975), "fits"));
+            Object reply = c.call("SET", "m".repeat(976), "x");
+            assertTrue(reply instanceof Resp.Error e && e.message().contains("key too long"), "976 bytes with -m 1024: " + reply);
+            assertEquals(1L, c.call("DEL", "m".repeat(975)));
+            // Values are not limited by the mbuf size.
+            assertEquals("OK", c.call("SET", "m:big", "v".repeat(100_000)));
+            assertEquals(100_000, ((String) c.call("GET", "m:big")).length());
+            assertEquals(1L, c.call("DEL", "m:big"));
+        }
+    }
+
     @Test
     void quitIsAnsweredThenTheConnectionCloses() {
         try (Resp c = twd.redis("main")) {
@@ -282,6 +307,28 @@ class ErrorsTest {
             // Once redis answers again, a new backend connection serves the client.
             Thread.sleep(Math.max(0, 3100 - (System.nanoTime() - start) / 1_000_000));
             assertEquals("v", c.call("GET", "slow:key"));
+        }
+    }
+
+    @Test
+    void aMultiKeyCommandWithAFragmentOnASlowServerTimesOutOnce() throws Exception {
+        try (Resp c = twd.redis("slowmix"); Resp direct = slow.client()) {
+            String quick = null;
+            String sluggish = null;
+            for (int i = 0; quick == null || sluggish == null; i++) {
+                String k = "mix:" + i;
+                assertEquals("OK", c.call("SET", k, k));
+                if ((Long) direct.call("EXISTS", k) == 1) sluggish = sluggish == null ? k : sluggish;
+                else quick = quick == null ? k : quick;
+            }
+            assertEquals("OK", direct.call("CLIENT", "PAUSE", "2000"));
+            long start = System.nanoTime();
+            c.sendRaw(concat(Resp.encode("MGET", quick, sluggish, quick), Resp.encode("GET", quick)));
+            assertEquals(err("ERR Connection timed out"), c.read(), "one error for the whole MGET");
+            assertEquals(quick, c.read(), "the next request is answered");
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 1900, "the timeout came before redis answered");
+            Thread.sleep(Math.max(0, 2100 - (System.nanoTime() - start) / 1_000_000));
+            assertEquals(List.of(quick, sluggish), c.call("MGET", quick, sluggish));
         }
     }
 

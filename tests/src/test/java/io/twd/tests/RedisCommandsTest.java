@@ -278,6 +278,29 @@ class RedisCommandsTest {
         assertTrue(twd.stats().poolMetric("many", "fragments") > 0, "fragments counts sub-requests: " + twd.stats().raw());
     }
 
+    @Test
+    void aWideMgetAcrossServersKeepsKeyOrder() {
+        int n = 5000;
+        List<String> mset = new ArrayList<>(List.of("MSET"));
+        List<String> mget = new ArrayList<>(List.of("MGET"));
+        List<Object> expected = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            mset.add("wide:" + i);
+            mset.add("w" + i);
+        }
+        for (int i = n + 100; i >= 0; i -= 3) { // reversed, with keys past the end (missing)
+            mget.add("wide:" + i);
+            expected.add(i < n ? "w" + i : null);
+        }
+        List<String> del = new ArrayList<>(List.of("DEL"));
+        for (int i = 0; i < n; i++) del.add("wide:" + i);
+        try (Resp c = twd.redis("many")) {
+            assertEquals("OK", c.call(mset.toArray(String[]::new)));
+            assertEquals(expected, c.call(mget.toArray(String[]::new)));
+            assertEquals((long) n, c.call(del.toArray(String[]::new)));
+        }
+    }
+
     // ------------------------------------------------------------------ pipelining, sizes, binary
 
     @Test
