@@ -321,13 +321,13 @@ class ErrorsTest {
                 if ((Long) direct.call("EXISTS", k) == 1) sluggish = sluggish == null ? k : sluggish;
                 else quick = quick == null ? k : quick;
             }
-            assertEquals("OK", direct.call("CLIENT", "PAUSE", "2000"));
+            assertEquals("OK", direct.call("CLIENT", "PAUSE", "3000"));
             long start = System.nanoTime();
             c.sendRaw(concat(Resp.encode("MGET", quick, sluggish, quick), Resp.encode("GET", quick)));
             assertEquals(err("ERR Connection timed out"), c.read(), "one error for the whole MGET");
             assertEquals(quick, c.read(), "the next request is answered");
-            assertTrue((System.nanoTime() - start) / 1_000_000 < 1900, "the timeout came before redis answered");
-            Thread.sleep(Math.max(0, 2100 - (System.nanoTime() - start) / 1_000_000));
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 2800, "the timeout came before redis answered");
+            Thread.sleep(Math.max(0, 3100 - (System.nanoTime() - start) / 1_000_000));
             assertEquals(List.of(quick, sluggish), c.call("MGET", quick, sluggish));
         }
     }
@@ -373,7 +373,13 @@ class ErrorsTest {
                 assertEquals("OK", direct.call("CLIENT", "PAUSE", "5000"));
             }
             c.send("GET", "k");
-            Thread.sleep(300); // the GET is on the backend, unanswered
+            // Wait until twd has written the GET to the backend (SET and GET: 2 requests), unanswered.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (own.stats().serverMetric("fragile", "glass", "requests") < 2) {
+                assertTrue(System.nanoTime() < deadline, "the GET never reached the backend: " + own.stats().raw());
+                Thread.sleep(20);
+            }
+            Thread.sleep(50);
             fragile.kill();
             assertEquals(err("ERR Connection reset by peer"), c.read());
             assertEquals("PONG", c.call("PING"));

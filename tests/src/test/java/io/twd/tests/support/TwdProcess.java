@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * twd started for a test with a given config:
  * {@code java -Dio.netty.leakDetection.level=paranoid -cp <test classpath> io.twd.daemon.Twd
- * -c <file> -s <free port> -a 127.0.0.1 [extraArgs]}. Returns once every pool listens (and the
- * admin socket exists, when {@code --admin-socket PATH} is among the extra arguments).
+ * -c <file> -s <free port> -a 127.0.0.1 [extraArgs]}. Returns once every pool and the stats port
+ * listen (and the admin socket exists, when {@code --admin-socket PATH} is among the extra arguments).
  * Log: {@code tests/target/e2e-logs/twd-<statsPort>.log}.
  *
  * <p>The daemon runs from the test JVM's own classpath, so {@code mvn verify} works in the
@@ -37,7 +37,8 @@ public final class TwdProcess extends ProxyProcess {
         List<String> cmd = javaCommand();
         cmd.addAll(List.of("-c", conf.toString(), "-s", Integer.toString(statsPort), "-a", "127.0.0.1"));
         cmd.addAll(List.of(extraArgs));
-        ManagedProcess.Builder b = ManagedProcess.builder("twd", cmd).logName("twd-" + statsPort);
+        // The stats port too, as for nutcracker: twd binds it after the pools (and preconnect).
+        ManagedProcess.Builder b = ManagedProcess.builder("twd", cmd).logName("twd-" + statsPort).waitForPort(statsPort);
         for (int i = 0; i + 1 < extraArgs.length; i++) {
             if (extraArgs[i].equals("--admin-socket")) b.waitForUnixSocket(Path.of(extraArgs[i + 1]));
         }
