@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.twd.daemon.internal.proxy.RequestGate;
 import io.twd.daemon.internal.proxy.UnparsedBytes;
 
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,9 @@ import java.util.Locale;
  * set; a storage command's data block is skipped with it when its length is known. Input that
  * cannot be framed (a data length that is not a number, a data block not followed by CRLF, an
  * over-long line) produces one {@link MemcacheProtocolError}, after which input is discarded.
+ *
+ * <p>Requests come out one per {@link #decode} call, and before each the {@link RequestGate} is
+ * asked whether the connection takes another (see {@code RedisRequestDecoder}).
  */
 public final class MemcacheRequestDecoder extends ByteToMessageDecoder implements UnparsedBytes {
     /** memcached's KEY_MAX_LENGTH, which twemproxy enforces too. */
@@ -51,6 +55,7 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder implement
     private static final byte[] NOREPLY = "noreply".getBytes(StandardCharsets.US_ASCII);
 
     private final int maxRequestBytes;
+    private final RequestGate gate;
 
     private int state = LINE;
     /** Next byte to examine, relative to in.readerIndex(); the request starts at 0. */
@@ -75,16 +80,25 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder implement
 
     /** @param maxRequestBytes largest accepted request (a get line, or a storage command with its data) */
     public MemcacheRequestDecoder(long maxRequestBytes) {
+        this(maxRequestBytes, RequestGate.OPEN);
+    }
+
+    /** @param gate asked before each request whether the connection takes it now */
+    public MemcacheRequestDecoder(long maxRequestBytes, RequestGate gate) {
         if (maxRequestBytes < MAX_LINE) {
             throw new IllegalArgumentException("maxRequestBytes must be at least " + MAX_LINE);
         }
         this.maxRequestBytes = (int) Math.min(maxRequestBytes, Integer.MAX_VALUE - 8);
+        this.gate = gate;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (state != FAILED && in.isReadable()) {
             if (state == LINE) {
+                if (pos == 0 && !gate.acceptsRequests()) {
+                    return;
+                }
                 if (!scanLine(in)) {
                     return;
                 }
@@ -92,7 +106,9 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder implement
                 if (problem != null) {
                     fail(out, problem);
                 } else if (state == LINE) {
+                    // One at a time: the request is handled before the gate is asked again.
                     out.add(emit(in, lineLength));
+                    return;
                 }
             } else {
                 int total = lineLength + dataLength + 2;
@@ -104,6 +120,7 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder implement
                     fail(out, "CLIENT_ERROR bad data chunk");
                 } else {
                     out.add(emit(in, total));
+                    return;
                 }
             }
         }

@@ -85,6 +85,10 @@ public final class Engine {
         return config;
     }
 
+    public EngineSettings settings() {
+        return settings;
+    }
+
     public ServerPool[] pools() {
         return pools;
     }
@@ -283,7 +287,11 @@ public final class Engine {
                 ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
                 ch.pipeline().fireChannelReadComplete();
             }
-            ch.config().setAutoRead(true);
+            // Not if the unread bytes already hold --client-max-pending requests.
+            ClientConnection client = ch.pipeline().get(ClientConnection.class);
+            if (client != null) {
+                client.startReading();
+            }
         });
     }
 
@@ -357,12 +365,14 @@ public final class Engine {
 
     private void addClientHandlers(Channel ch, ServerPool pool, JsonObject state) {
         if (pool.config().redis()) {
+            RedisClientConnection client = new RedisClientConnection(this, pool, state);
             ch.pipeline().addLast("decoder", new RedisRequestDecoder(settings.maxKeyLength(),
-                settings.maxMultibulkLength(), settings.maxRequestBytes()));
-            ch.pipeline().addLast("client", new RedisClientConnection(this, pool, state));
+                settings.maxMultibulkLength(), settings.maxRequestBytes(), client));
+            ch.pipeline().addLast("client", client);
         } else {
-            ch.pipeline().addLast("decoder", new MemcacheRequestDecoder(settings.maxRequestBytes()));
-            ch.pipeline().addLast("client", new MemcacheClientConnection(this, pool));
+            MemcacheClientConnection client = new MemcacheClientConnection(this, pool);
+            ch.pipeline().addLast("decoder", new MemcacheRequestDecoder(settings.maxRequestBytes(), client));
+            ch.pipeline().addLast("client", client);
         }
     }
 
