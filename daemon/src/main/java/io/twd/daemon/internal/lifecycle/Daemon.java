@@ -46,7 +46,16 @@ public final class Daemon implements Handover.Host {
     /** What the command line says; the same arguments start a successor. */
     public record Options(String confFile, String statsAddr, int statsPort, String pidFile, String adminSocket,
                           long handoffTimeoutMillis, long drainTimeoutMillis, EngineSettings settings,
-                          String mainClass, List<String> args) {
+                          String mainClass, List<String> args, AdminAccess admin) {
+    }
+
+    /**
+     * Who may use the admin socket and how long a request line may be.
+     *
+     * @param maxLineBytes {@code --admin-max-line}
+     * @param gid {@code --admin-group}: members may connect too; -1 for none
+     */
+    public record AdminAccess(int maxLineBytes, int gid) {
     }
 
     static final long BUSY_TIMEOUT_SECONDS = 60;
@@ -88,7 +97,7 @@ public final class Daemon implements Handover.Host {
         }
         engine = new Engine(config, opts.settings());
         stats = new StatsServer(engine);
-        admin = new AdminServer(this, opts.adminSocket(), engine.group());
+        admin = new AdminServer(this, opts.adminSocket(), engine.group(), opts.admin());
         String statsKey = StatsServer.key(opts.statsAddr(), opts.statsPort());
         String adminKey = AdminServer.key(opts.adminSocket());
         Map<String, Integer> inherited = Map.of();

@@ -141,8 +141,10 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
                     byte b = in.getByte(base + pos++);
                     if (b == '\r' && digits > 0) {
                         state = COUNT_LF;
-                    } else if (!accumulate(b) || value > maxMultibulkLength) {
+                    } else if (!accumulate(b)) {
                         return fail("invalid multibulk length");
+                    } else if (value > maxMultibulkLength) {
+                        return fail("invalid multibulk length: more than " + maxMultibulkLength + " arguments");
                     }
                     break;
                 }
