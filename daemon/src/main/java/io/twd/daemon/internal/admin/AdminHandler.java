@@ -4,44 +4,49 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.TooLongFrameException;
 import io.twd.daemon.internal.lifecycle.Daemon;
 import io.twd.daemon.internal.proxy.Log;
-import io.twd.protocol.admin.AdminProtocol;
 import io.twd.protocol.admin.AdminRequest;
 import io.twd.protocol.admin.AdminResponse;
 import io.twd.protocol.admin.AdminSyntaxException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * One admin connection. Commands are answered in order: while a change is being applied the
  * connection is not read, so a later command cannot overtake the change's reply.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<String> {
-    private static final int OWN_UID = ownUid();
-
     private final Daemon daemon;
+    private final Daemon.AdminAccess access;
     private Daemon.PendingChange pending;
     private AdminServer.AdminHandoff handoff;
+    /** A peer that may not use the socket: it gets its answer, nothing it sends is read. */
+    private boolean refused;
 
-    AdminHandler(Daemon daemon) {
+    AdminHandler(Daemon daemon, Daemon.AdminAccess access) {
         this.daemon = daemon;
+        this.access = access;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        int uid;
+        String refusal;
+        String who;
         try {
-            uid = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials().uid();
+            PeerCredentials peer = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials();
+            refusal = PeerCheck.refusal(peer, access.gid());
+            who = "pid " + peer.pid() + " uid " + peer.uid() + " gid " + java.util.Arrays.toString(peer.gids());
         } catch (IOException e) {
-            uid = -1;
+            refusal = "the peer's credentials are unknown (" + e.getMessage() + ")";
+            who = "an unknown peer";
         }
-        if (uid != 0 && uid != OWN_UID) {
-            Log.warn("admin: refused a connection from uid %d (only root and uid %d may connect)", uid, OWN_UID);
-            ctx.writeAndFlush(AdminResponse.err("permission denied: uid " + uid
-                    + " may not use this socket (root or uid " + OWN_UID + " only)").encode())
+        if (refusal != null) {
+            refused = true;
+            Log.warn("admin: refused a connection from %s: %s", who, refusal);
+            ctx.channel().config().setAutoRead(false);
+            ctx.writeAndFlush(AdminResponse.err("permission denied: " + refusal).encode())
                 .addListener(ChannelFutureListener.CLOSE);
             return;
         }
@@ -50,6 +55,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, String line) {
+        if (refused) {
+            return;
+        }
+        if (line == StrictUtf8Decoder.INVALID) {
+            ctx.writeAndFlush(AdminResponse.err("line is not valid UTF-8").encode());
+            return;
+        }
         AdminRequest request;
         try {
             request = AdminRequest.parse(line);
@@ -116,17 +128,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            ctx.writeAndFlush(AdminResponse.err("line too long (limit " + AdminProtocol.MAX_LINE_BYTES + " bytes)").encode());
+            ctx.writeAndFlush(AdminResponse.err("line too long (limit " + access.maxLineBytes() + " bytes)").encode());
             return;
         }
         ctx.close();
-    }
-
-    private static int ownUid() {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-        } catch (IOException | UnsupportedOperationException e) {
-            return 0;
-        }
     }
 }

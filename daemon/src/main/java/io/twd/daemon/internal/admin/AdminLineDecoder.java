@@ -3,12 +3,12 @@ package io.twd.daemon.internal.admin;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.twd.daemon.internal.proxy.UnparsedBytes;
-import io.twd.protocol.admin.AdminProtocol;
 
 /** Admin request lines; a half-typed line moves with its connection during a handoff. */
 final class AdminLineDecoder extends LineBasedFrameDecoder implements UnparsedBytes {
-    AdminLineDecoder() {
-        super(AdminProtocol.MAX_LINE_BYTES + 2, true, false);
+    /** @param maxLineBytes the longest line, without its CRLF ({@code --admin-max-line}) */
+    AdminLineDecoder(int maxLineBytes) {
+        super(maxLineBytes + 2, true, false);
     }
 
     @Override

@@ -11,7 +11,6 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -33,13 +32,15 @@ public final class AdminServer {
     private final Daemon daemon;
     private final String path;
     private final EventLoopGroup group;
+    private final Daemon.AdminAccess access;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private Channel channel;
 
-    public AdminServer(Daemon daemon, String path, EventLoopGroup group) {
+    public AdminServer(Daemon daemon, String path, EventLoopGroup group, Daemon.AdminAccess access) {
         this.daemon = daemon;
         this.path = path;
         this.group = group;
+        this.access = access;
     }
 
     /** The handoff key of the admin listener. */
@@ -50,10 +51,18 @@ public final class AdminServer {
     public void bind() throws IOException {
         Path socket = Path.of(path);
         Path dir = socket.toAbsolutePath().getParent();
+        boolean group = access.gid() >= 0;
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            if (group) {
+                // The group needs to reach the socket: rwxr-x---, owned by the group.
+                Files.setAttribute(dir, "unix:gid", access.gid());
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
+            }
+        } else {
+            checkDirectory(dir);
         }
-        if (Files.exists(socket)) {
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             if (isServed(socket)) {
                 throw new IOException("admin socket " + path + " is in use: is another twd running?");
             }
@@ -65,7 +74,32 @@ public final class AdminServer {
             throw new IOException("cannot listen on admin socket " + path + ": " + f.cause().getMessage(), f.cause());
         }
         channel = f.channel();
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        if (group) {
+            Files.setAttribute(socket, "unix:gid", access.gid());
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        } else {
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    /**
+     * Whoever controls the directory controls what the socket's path leads to: another user who
+     * owns it, or may write to it (no sticky bit), could replace the socket with one of their own
+     * and read what twctl sends (passwords in {@code pool set redis_auth=}). Such a directory is
+     * refused, as under /tmp someone could have created it first.
+     */
+    private static void checkDirectory(Path dir) throws IOException {
+        int owner = (Integer) Files.getAttribute(dir, "unix:uid");
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        if (owner != 0 && owner != PeerCheck.OWN_UID) {
+            throw new IOException("admin socket directory " + dir + " belongs to uid " + owner
+                + ", not to this user (uid " + PeerCheck.OWN_UID + ") or root");
+        }
+        boolean sticky = (mode & 01000) != 0;
+        if ((mode & 0022) != 0 && !sticky) {
+            throw new IOException("admin socket directory " + dir + " is writable by others (mode "
+                + Integer.toOctalString(mode & 07777) + "); make it 0700 or 0750");
+        }
     }
 
     /** Serves on the admin socket a predecessor handed over. */
@@ -118,10 +152,10 @@ public final class AdminServer {
 
     private void initConnection(Channel ch) {
         connections.add(ch);
-        ch.pipeline().addLast("decoder", new AdminLineDecoder());
-        ch.pipeline().addLast(new StringDecoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast("decoder", new AdminLineDecoder(access.maxLineBytes()));
+        ch.pipeline().addLast(new StrictUtf8Decoder());
         ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
-        ch.pipeline().addLast("admin", new AdminHandler(daemon));
+        ch.pipeline().addLast("admin", new AdminHandler(daemon, access));
     }
 
     /**

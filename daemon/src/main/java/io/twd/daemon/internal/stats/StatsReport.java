@@ -94,15 +94,18 @@ public final class StatsReport {
         out.append('"').append(name).append("\":").append(value).append(", ");
     }
 
-    /** Pool and server names are validated config words, but escape quotes and backslashes anyway. */
+    /** Pool and server names are validated config words, but escape them as JSON strings anyway. */
     private static StringBuilder name(StringBuilder out, String name) {
         out.append('"');
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == '"' || c == '\\') {
-                out.append('\\');
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
             }
-            out.append(c);
         }
         return out.append('"');
     }
