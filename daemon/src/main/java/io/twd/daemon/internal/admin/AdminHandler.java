@@ -62,6 +62,10 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
             ctx.writeAndFlush(AdminResponse.err("line is not valid UTF-8").encode());
             return;
         }
+        if (line == StrictUtf8Decoder.TOO_LONG) {
+            ctx.writeAndFlush(AdminResponse.err(tooLong()).encode());
+            return;
+        }
         AdminRequest request;
         try {
             request = AdminRequest.parse(line);
@@ -125,10 +129,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         }
     }
 
+    private String tooLong() {
+        return "line too long (limit " + access.maxLineBytes() + " bytes)";
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
-            ctx.writeAndFlush(AdminResponse.err("line too long (limit " + access.maxLineBytes() + " bytes)").encode());
+            ctx.writeAndFlush(AdminResponse.err(tooLong()).encode());
             return;
         }
         ctx.close();

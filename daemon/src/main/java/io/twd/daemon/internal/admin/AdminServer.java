@@ -153,7 +153,7 @@ public final class AdminServer {
     private void initConnection(Channel ch) {
         connections.add(ch);
         ch.pipeline().addLast("decoder", new AdminLineDecoder(access.maxLineBytes()));
-        ch.pipeline().addLast(new StrictUtf8Decoder());
+        ch.pipeline().addLast(new StrictUtf8Decoder(access.maxLineBytes()));
         ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
         ch.pipeline().addLast("admin", new AdminHandler(daemon, access));
     }
