@@ -24,6 +24,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
     private AdminServer.AdminHandoff handoff;
     /** A peer that may not use the socket: it gets its answer, nothing it sends is read. */
     private boolean refused;
+    /** Its move to the successor has started: it cannot stay any more. */
+    private boolean moving;
 
     AdminHandler(Daemon daemon, Daemon.AdminAccess access) {
         this.daemon = daemon;
@@ -109,7 +111,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         }
     }
 
+    /** The successor died before this connection moved: stay, and read again. */
+    void rejoin(io.netty.channel.Channel ch) {
+        if (handoff == null || moving || !ch.isActive()) {
+            return;
+        }
+        handoff = null;
+        if (pending == null) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
     private void migrate(io.netty.channel.Channel ch) {
+        moving = true;
         AdminServer.AdminHandoff target = handoff;
         ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (!f.isSuccess() || !ch.isActive()) {

@@ -35,6 +35,7 @@ public final class AdminServer {
     private final Daemon.AdminAccess access;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private Channel channel;
+    private boolean parked;
 
     public AdminServer(Daemon daemon, String path, EventLoopGroup group, Daemon.AdminAccess access) {
         this.daemon = daemon;
@@ -113,10 +114,36 @@ public final class AdminServer {
         return channel;
     }
 
+    /** Handoff: stop accepting but keep the socket, in case the successor dies (Engine.parkListeners). */
+    public void park() {
+        if (channel != null && !parked) {
+            Engine.park(channel);
+            parked = true;
+        }
+    }
+
+    /** The successor died: accept on the parked socket again, and keep the connections not moved yet. */
+    public void unpark() {
+        if (channel != null && parked) {
+            Engine.unpark(channel, group);
+            parked = false;
+        }
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> {
+                AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
+                if (h != null) {
+                    h.rejoin(ch);
+                }
+            });
+        }
+    }
+
     /** Stops listening; the socket file stays when a successor serves it now. */
     public void stop(boolean handedOver) {
         if (channel != null) {
-            if (handedOver) {
+            if (parked) {
+                Engine.closeParked(channel);
+            } else if (handedOver) {
                 Engine.release(channel);
             } else {
                 channel.close().awaitUninterruptibly();

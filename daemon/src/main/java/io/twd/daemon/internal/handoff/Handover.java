@@ -111,6 +111,20 @@ public final class Handover implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} (on some thread) if the successor exits. After READY that is a failure
+     * the old process must notice: it has stopped accepting, and nobody else serves.
+     */
+    public void onSuccessorExit(Runnable action) {
+        if (process != null) {
+            process.onExit().thenRun(action);
+        }
+    }
+
+    public long successorPid() {
+        return process != null ? process.pid() : -1;
+    }
+
     /** How client connections move: pools that still exist with the same protocol migrate. */
     public ClientHandoff clientHandoff(TwdConfig runningConfig, TwdConfig successorConfig) {
         return new ClientHandoff() {
@@ -120,6 +134,11 @@ public final class Handover implements AutoCloseable {
                 PoolConfig after = successorConfig.pool(pool).orElse(null);
                 return before != null && after != null && before.redis() == after.redis()
                     && fds != null && fds.isActive();
+            }
+
+            @Override
+            public boolean successorAlive() {
+                return fds != null && fds.isActive() && process != null && process.isAlive();
             }
 
             @Override
@@ -264,6 +283,10 @@ public final class Handover implements AutoCloseable {
                 return m;
             }
             if (o == CLOSED || (o == null && process != null && !process.isAlive())) {
+                if (process != null) {
+                    // Its connection closes as it dies: give the exit a moment to be seen.
+                    process.waitFor(1, TimeUnit.SECONDS);
+                }
                 Integer status = process != null && !process.isAlive() ? process.exitValue() : null;
                 throw new HandoffException("the new process exited before it was ready"
                     + (status != null ? " (exit status " + status + ")" : ""));

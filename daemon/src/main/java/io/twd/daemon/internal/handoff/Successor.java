@@ -174,6 +174,7 @@ public final class Successor implements AutoCloseable {
                             adoptAdmin.accept(fd, unread);
                         } else {
                             engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"), unread);
+                            Faults.at("during-migration");
                         }
                     }
                 }

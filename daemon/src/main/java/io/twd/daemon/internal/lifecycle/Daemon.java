@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One twd process from start to exit: it serves one config, answers the admin socket, and applies
@@ -59,6 +60,8 @@ public final class Daemon implements Handover.Host {
     }
 
     static final long BUSY_TIMEOUT_SECONDS = 60;
+    /** How long a drained process stays, its sockets parked, in case the successor dies after all. */
+    static final long SUCCESSOR_GRACE_MILLIS = 1000;
 
     private final Options opts;
     private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
@@ -72,6 +75,17 @@ public final class Daemon implements Handover.Host {
     private AdminServer admin;
     private volatile long generation = 1;
     private volatile long predecessorPid = -1;
+    /**
+     * The drain after a handoff: under way, finished (the process exits), or abandoned because the
+     * successor died first (the process serves on). Changed under {@link #handoffLock}.
+     */
+    private static final int DRAINING = 1;
+    private static final int FINISHED = 2;
+    private static final int ROLLED_BACK = 3;
+    private final AtomicInteger drainState = new AtomicInteger();
+    private final Object handoffLock = new Object();
+    /** The config file as it was before a pool change wrote it, to put back on a rollback. */
+    private byte[] configBeforeChange;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
     private volatile boolean stopping;
@@ -132,6 +146,7 @@ public final class Daemon implements Handover.Host {
             if (successor != null) {
                 Faults.at("before-ready");
                 successor.ready();
+                Faults.at("after-go");
                 successor.receiveClients(engine, admin::adoptConnection, counters -> {
                     if (counters != null) {
                         CounterCarry.apply(engine, counters);
@@ -291,13 +306,14 @@ public final class Daemon implements Handover.Host {
                 return AdminResponse.err("change not applied: " + e.getMessage());
             }
             handedOver = true;
+            drainState.set(DRAINING);
+            handover.onSuccessorExit(() -> successorLost(handover));
             String warning = "";
             if (persist) {
-                try {
-                    ConfigFiles.writeAtomically(Path.of(opts.confFile()), yaml);
-                } catch (IOException e) {
-                    warning = " warning=\"config file not written: " + e.getMessage().replace('"', '\'') + "\"";
-                    Log.error("the change is live in pid %d but %s was not written: %s", pid, opts.confFile(), e);
+                synchronized (handoffLock) {
+                    if (drainState.get() == DRAINING) {
+                        warning = writeConfigFile(yaml, pid);
+                    }
                 }
             }
             Log.notice("handoff: generation %d is live in pid %d; draining", generation + 1, pid);
@@ -318,6 +334,65 @@ public final class Daemon implements Handover.Host {
         }
     }
 
+    /** Writes the changed config; returns the reply's warning ("" when written). */
+    private String writeConfigFile(String yaml, long pid) {
+        Path file = Path.of(opts.confFile());
+        try {
+            configBeforeChange = Files.readAllBytes(file);
+        } catch (IOException e) {
+            configBeforeChange = null;
+        }
+        try {
+            ConfigFiles.writeAtomically(file, yaml);
+            return "";
+        } catch (IOException e) {
+            configBeforeChange = null;
+            Log.error("the change is live in pid %d but %s was not written: %s", pid, opts.confFile(), e);
+            String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            return " warning=\"config file not written: " + reason.replace('"', '\'') + "\"";
+        }
+    }
+
+    /**
+     * The successor exited before this process finished draining into it: it had stopped
+     * accepting, so nobody would serve. Take the listening sockets back (parked, never closed) and
+     * the clients not moved yet, put the config file and pid file back, and serve on with the
+     * config this process has. Clients that had moved are lost with the successor.
+     */
+    private void successorLost(Handover handover) {
+        synchronized (handoffLock) {
+            if (!drainState.compareAndSet(DRAINING, ROLLED_BACK)) {
+                return; // the drain is over: this process is exiting anyway
+            }
+            Log.error("handoff: the new process (pid %d) exited before this one had finished draining;"
+                + " taking serving back (pid %d, generation %d)", handover.successorPid(),
+                ProcessHandle.current().pid(), generation);
+            engine.unparkListeners();
+            stats.unpark();
+            admin.unpark();
+            engine.rejoinClients();
+            handedOver = false;
+            if (configBeforeChange != null) {
+                try {
+                    ConfigFiles.writeBytesAtomically(Path.of(opts.confFile()), configBeforeChange);
+                    Log.notice("handoff: %s is back to the config this process serves", opts.confFile());
+                } catch (IOException e) {
+                    Log.error("handoff: %s holds the change that did not go live, and putting it back failed: %s",
+                        opts.confFile(), e);
+                }
+                configBeforeChange = null;
+            }
+            if (opts.pidFile() != null) {
+                try {
+                    writePidFile();
+                } catch (IOException e) {
+                    Log.error("cannot write pid file %s: %s", opts.pidFile(), e);
+                }
+            }
+            handover.close();
+        }
+    }
+
     private List<String> successorCommand() {
         List<String> args = new ArrayList<>(opts.args());
         args.removeIf(a -> a.equals("-d") || a.equals("--daemonize"));
@@ -326,14 +401,29 @@ public final class Daemon implements Handover.Host {
 
     /** After the successor is live: move or finish every client, pass the counters on, exit. */
     private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig) {
-        // Admin connections first: the one that asked for this change is still waiting for its
-        // reply, so it moves right after the reply; the others stop reading now.
-        admin.handOff(handover::migrateAdmin);
-        engine.handOffClients(handover.clientHandoff(running, successorConfig));
+        synchronized (handoffLock) {
+            if (drainState.get() != DRAINING) {
+                return;
+            }
+            // Admin connections first: the one that asked for this change is still waiting for its
+            // reply, so it moves right after the reply; the others stop reading now.
+            admin.handOff(handover::migrateAdmin);
+            engine.handOffClients(handover.clientHandoff(running, successorConfig));
+        }
         waitForClients(opts.drainTimeoutMillis());
         long adminDeadline = System.currentTimeMillis() + 2000;
-        while (admin.connectionCount() > 0 && System.currentTimeMillis() < adminDeadline) {
+        while (admin.connectionCount() > 0 && System.currentTimeMillis() < adminDeadline
+                && drainState.get() == DRAINING) {
             sleep(20);
+        }
+        // A successor that dies right after GO may already have been handed every client: give
+        // its death a moment to show before this process gives up its sockets for good.
+        long graceEnd = System.currentTimeMillis() + SUCCESSOR_GRACE_MILLIS;
+        while (System.currentTimeMillis() < graceEnd && drainState.get() == DRAINING) {
+            sleep(20);
+        }
+        if (!drainState.compareAndSet(DRAINING, FINISHED)) {
+            return; // the successor died: this process serves on
         }
         admin.closeConnections();
         handover.bye(CounterCarry.export(engine));
@@ -344,8 +434,12 @@ public final class Daemon implements Handover.Host {
 
     private void waitForClients(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (engine.clientCount() > 0 && System.currentTimeMillis() < deadline) {
+        while (engine.clientCount() > 0 && System.currentTimeMillis() < deadline
+                && drainState.get() != ROLLED_BACK) {
             sleep(20);
+        }
+        if (drainState.get() == ROLLED_BACK) {
+            return;
         }
         int left = engine.clientCount();
         if (left > 0) {
@@ -384,9 +478,10 @@ public final class Daemon implements Handover.Host {
     @Override
     public void stopAccepting() {
         handedOver = true;
-        engine.closeListeners(true);
-        stats.stop();
-        admin.stop(true);
+        // Parked, not closed: taken back if the successor dies before the drain ends.
+        engine.parkListeners();
+        stats.park();
+        admin.park();
     }
 
     // ---- signals and exit ----

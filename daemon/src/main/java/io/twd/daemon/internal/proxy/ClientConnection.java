@@ -345,6 +345,9 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         if (closed || closing || handoff != null || closeWhenIdle) {
             return;
         }
+        if (target != null && !target.successorAlive()) {
+            return; // the old process takes serving back: stay
+        }
         channel.config().setAutoRead(false);
         if (target != null && target.migrates(pool.name())) {
             handoff = target;
@@ -354,6 +357,26 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         if (queue.isEmpty()) {
             finishAtBoundary();
         }
+    }
+
+    /**
+     * The successor died before this connection moved: stay, and read again. (One whose move is
+     * already under way is lost: its migration fails and it closes.)
+     */
+    void rejoin() {
+        if (closed || closing || migrated || (handoff == null && !closeWhenIdle)) {
+            return;
+        }
+        handoff = null;
+        closeWhenIdle = false;
+        paused = false;
+        startReading();
+        channel.eventLoop().execute(() -> {
+            if (!closed && channel.isActive() && acceptsRequests()) {
+                channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
+                channel.pipeline().fireChannelReadComplete();
+            }
+        });
     }
 
     /** Drain deadline passed: flush what is done and close. */

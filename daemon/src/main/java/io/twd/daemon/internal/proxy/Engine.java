@@ -58,6 +58,8 @@ public final class Engine {
     private final Map<EventLoop, LoopState> loops = new IdentityHashMap<>();
     private final ServerPool[] pools;
     private final Map<String, Channel> listeners = new java.util.LinkedHashMap<>();
+    /** Listeners handed over but kept, not accepting, until the drain ends (see {@link #parkListeners}). */
+    private final Map<String, Channel> parked = new java.util.LinkedHashMap<>();
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong currConnections = new AtomicLong();
     private volatile long startMillis = System.currentTimeMillis();
@@ -203,8 +205,57 @@ public final class Engine {
         }
     }
 
+    /**
+     * Handoff: stops accepting, but keeps the listening sockets (deregistered from the event
+     * loops) instead of closing them, so that if the successor dies before this process has
+     * finished draining, {@link #unparkListeners} can take them back: the sockets and their accept
+     * queues never went away. The successor accepts on the same sockets meanwhile.
+     */
+    public void parkListeners() {
+        for (Map.Entry<String, Channel> e : listeners.entrySet()) {
+            park(e.getValue());
+            parked.put(e.getKey(), e.getValue());
+        }
+        listeners.clear();
+    }
+
+    /** The successor died: accept on the parked listeners again. */
+    public void unparkListeners() {
+        for (Map.Entry<String, Channel> e : parked.entrySet()) {
+            unpark(e.getValue(), group);
+            listeners.put(e.getKey(), e.getValue());
+        }
+        parked.clear();
+    }
+
+    /** Stops accepting on {@code listener}; its socket stays open. */
+    public static void park(Channel listener) {
+        listener.deregister().awaitUninterruptibly();
+    }
+
+    /** Accepts on a parked listener again. */
+    public static void unpark(Channel listener, EventLoopGroup group) {
+        group.next().register(listener).awaitUninterruptibly();
+    }
+
+    /**
+     * Closes a parked listener's socket without touching its file: Netty's close of a unix server
+     * channel would unlink the socket file, which the successor serves.
+     */
+    public static void closeParked(Channel listener) {
+        try {
+            ((io.netty.channel.unix.UnixChannel) listener).fd().close();
+        } catch (IOException e) {
+            Log.warn("closing handed-over listener %s: %s", listener, e.getMessage());
+        }
+    }
+
     /** Stops accepting. With {@code handedOver}, unix socket files stay: the successor serves them. */
     public void closeListeners(boolean handedOver) {
+        for (Channel l : parked.values()) {
+            closeParked(l);
+        }
+        parked.clear();
         for (Channel l : listeners.values()) {
             SocketAddress a = l.localAddress();
             if (handedOver) {
@@ -232,6 +283,20 @@ public final class Engine {
             loop.loop.execute(() -> {
                 for (ClientConnection c : new ArrayList<>(loop.clients)) {
                     c.leaveAtBoundary(handoff);
+                }
+            });
+        }
+    }
+
+    /**
+     * The successor died during the handoff: every client still here stays, and reads again
+     * (those already moved went with the successor).
+     */
+    public void rejoinClients() {
+        for (LoopState loop : loops.values()) {
+            loop.loop.execute(() -> {
+                for (ClientConnection c : new ArrayList<>(loop.clients)) {
+                    c.rejoin();
                 }
             });
         }
@@ -283,15 +348,22 @@ public final class Engine {
                 ch.close();
                 return;
             }
-            if (unread.length > 0) {
-                ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
-                ch.pipeline().fireChannelReadComplete();
-            }
-            // Not if the unread bytes already hold --client-max-pending requests.
-            ClientConnection client = ch.pipeline().get(ClientConnection.class);
-            if (client != null) {
-                client.startReading();
-            }
+            // Registration completes before channelActive runs: go on once it has, so the
+            // handler knows its channel when the unread bytes (maybe whole requests) arrive.
+            ch.eventLoop().execute(() -> {
+                if (!ch.isActive()) {
+                    return;
+                }
+                if (unread.length > 0) {
+                    ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
+                    ch.pipeline().fireChannelReadComplete();
+                }
+                // Not if the unread bytes already hold --client-max-pending requests.
+                ClientConnection client = ch.pipeline().get(ClientConnection.class);
+                if (client != null) {
+                    client.startReading();
+                }
+            });
         });
     }
 
