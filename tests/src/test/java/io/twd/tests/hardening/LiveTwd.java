@@ -92,12 +92,20 @@ final class LiveTwd extends ProxyProcess {
 
     /** The pid serving now, from the pid file (the successor writes it once it serves). */
     long livePid() {
-        try {
-            long pid = Long.parseLong(Files.readString(dir.resolve("twd.pid")).trim());
-            pids.add(pid);
-            return pid;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Path file = dir.resolve("twd.pid");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                // Written last at start, after the sockets listen: it may not be there yet.
+                long pid = Long.parseLong(Files.readString(file).trim());
+                pids.add(pid);
+                return pid;
+            } catch (IOException | NumberFormatException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no pid in " + file, e);
+                }
+                sleep(20);
+            }
         }
     }
 
