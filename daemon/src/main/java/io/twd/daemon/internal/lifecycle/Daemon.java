@@ -113,6 +113,14 @@ public final class Daemon implements Handover.Host {
             if (!inherited.containsKey(adminKey)) {
                 admin.bind();
             }
+            if (successor != null) {
+                Faults.at("before-ready");
+                // Not accepting on the inherited sockets yet: until the predecessor says GO it may
+                // still give up on us (timeout, its own failure) and kill this process, and a
+                // connection accepted here would then be reset. Meanwhile it accepts, and after
+                // GO the kernel queues connections until we adopt the sockets below.
+                successor.ready();
+            }
             engine.adoptListeners(inherited);
             if (inherited.containsKey(statsKey)) {
                 stats.adopt(inherited.get(statsKey));
@@ -121,8 +129,6 @@ public final class Daemon implements Handover.Host {
                 admin.adopt(inherited.get(adminKey));
             }
             if (successor != null) {
-                Faults.at("before-ready");
-                successor.ready();
                 successor.receiveClients(engine, counters -> {
                     if (counters != null) {
                         CounterCarry.apply(engine, counters);
