@@ -343,13 +343,24 @@ public final class Engine {
         ChannelFuture f = b.bind(address).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new IOException("pool '" + pc.name() + "': bind to '" + listen.text() + "' failed: "
-                + Errors.strerror(f.cause()), f.cause());
+                + bindError(f.cause()), f.cause());
         }
         if (listen.isUnix() && listen.permissions() >= 0) {
             Files.setPosixFilePermissions(Path.of(listen.path()), permissions(listen.permissions()));
         }
         Log.notice("pool '%s' listening on %s (%s)", pc.name(), listen.text(), pc.redis() ? "redis" : "memcache");
         return f.channel();
+    }
+
+    /**
+     * The reason a bind failed, as the system said it ({@code Address already in use}); not
+     * {@link Errors#strerror}, which only knows the texts of failures talking to a backend.
+     */
+    static String bindError(Throwable cause) {
+        String message = String.valueOf(cause.getMessage());
+        // Netty's native errors read "bind(..) failed with error(-98): Address already in use".
+        int at = message.lastIndexOf("): ");
+        return message.startsWith("bind(") && at >= 0 ? message.substring(at + 3) : message;
     }
 
     private void addClientHandlers(Channel ch, ServerPool pool, JsonObject state) {
