@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -15,7 +16,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.twd.daemon.internal.proxy.ClientHandoff;
@@ -27,6 +28,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -57,6 +59,11 @@ public final class Handover implements AutoCloseable {
 
     private final Host host;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    /** The handoff thread: the control and fd connections live on it, and fds are sent from it. */
+    private final EventLoop loop = (EventLoop) group.next();
+    /** Fds waiting for room in the fd connection's socket buffer (handoff thread only). */
+    private final ArrayDeque<OutFd> outFds = new ArrayDeque<>();
+    private boolean pumpScheduled;
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final Path socketPath;
     private Channel server;
@@ -91,7 +98,7 @@ public final class Handover implements AutoCloseable {
             for (JsonElement k : want.getAsJsonArray("keys")) {
                 Channel l = listeners.get(k.getAsString());
                 if (l != null && l.isOpen()) {
-                    fds.writeAndFlush(new FileDescriptor(((UnixChannel) l).fd().intValue())).sync();
+                    sendFd(((UnixChannel) l).fd().intValue(), null).sync();
                     sent.add(k.getAsString());
                 }
             }
@@ -118,32 +125,90 @@ public final class Handover implements AutoCloseable {
             public boolean migrates(String pool) {
                 PoolConfig before = runningConfig.pool(pool).orElse(null);
                 PoolConfig after = successorConfig.pool(pool).orElse(null);
-                return before != null && after != null && before.redis() == after.redis()
-                    && fds != null && fds.isActive();
+                return before != null && after != null && before.redis() == after.redis() && canMigrate();
             }
 
             @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
-                Promise<Void> done = group.next().newPromise();
-                int fd = ((UnixChannel) channel).fd().intValue();
                 JsonObject body = new JsonObject();
                 body.addProperty("pool", pool);
                 body.add("state", state);
-                body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
-                // Both writes from the one handoff thread keep CONN lines and fds in the same order.
-                group.next().execute(() -> {
-                    HandoffWire.send(control, HandoffWire.CONN, body);
-                    fds.writeAndFlush(new FileDescriptor(fd)).addListener(f -> {
-                        if (f.isSuccess()) {
-                            done.setSuccess(null);
-                        } else {
-                            done.setFailure(f.cause());
-                        }
-                    });
-                });
-                return done;
+                return sendConnection(channel, body, unread);
             }
         };
+    }
+
+    /** Whether connections can still move (the fd connection to the successor is up). */
+    public boolean canMigrate() {
+        Channel f = fds;
+        return f != null && f.isActive();
+    }
+
+    private Future<?> sendConnection(Channel channel, JsonObject body, byte[] unread) {
+        int fd = ((UnixChannel) channel).fd().intValue();
+        body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
+        // The CONN line goes out once its fd is sent: lines and fds pair up in order.
+        return sendFd(fd, () -> HandoffWire.send(control, HandoffWire.CONN, body));
+    }
+
+    /**
+     * Sends {@code fd} on the fd connection, in order with every other, then runs
+     * {@code afterSent} (on the handoff thread). Netty's own write of a {@code FileDescriptor}
+     * cannot wait: when the socket buffer is full (the successor has not read the earlier fds yet,
+     * easily reached when hundreds of connections move at once) sendmsg says EAGAIN and the write
+     * fails with an Error; so fds are sent here, and retried until the successor reads.
+     */
+    private Future<Void> sendFd(int fd, Runnable afterSent) {
+        Promise<Void> done = loop.newPromise();
+        loop.execute(() -> {
+            outFds.addLast(new OutFd(fd, afterSent, done));
+            pumpFds();
+        });
+        return done;
+    }
+
+    private record OutFd(int fd, Runnable afterSent, Promise<Void> done) {
+    }
+
+    /** On the handoff thread: sends queued fds until the socket is full, then tries again shortly. */
+    private void pumpFds() {
+        while (!outFds.isEmpty()) {
+            Channel f = fds;
+            if (f == null || !f.isActive()) {
+                failFds(new IllegalStateException("the successor's fd connection is closed"));
+                return;
+            }
+            OutFd o = outFds.peekFirst();
+            int sent;
+            try {
+                sent = ((Socket) ((UnixChannel) f).fd()).sendFd(o.fd());
+            } catch (IOException | RuntimeException e) {
+                failFds(e);
+                return;
+            }
+            if (sent <= 0) {
+                if (!pumpScheduled) {
+                    pumpScheduled = true;
+                    loop.schedule(() -> {
+                        pumpScheduled = false;
+                        pumpFds();
+                    }, 1, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+            outFds.pollFirst();
+            if (o.afterSent() != null) {
+                o.afterSent().run();
+            }
+            o.done().setSuccess(null);
+        }
+    }
+
+    private void failFds(Throwable cause) {
+        OutFd o;
+        while ((o = outFds.pollFirst()) != null) {
+            o.done().tryFailure(cause);
+        }
     }
 
     /** Drain done: hands over the final counters; the successor adds them to its own. */

@@ -286,8 +286,13 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
                 unread = ((UnparsedBytes) decoder).unparsedBytes();
             }
             migrated = true;
-            target.migrate(channel, pool.name(), exportState(), unread)
-                .addListener(done -> channel.eventLoop().execute(channel::close));
+            target.migrate(channel, pool.name(), exportState(), unread).addListener(done -> {
+                if (!done.isSuccess()) {
+                    Log.warn("client %s in pool '%s' could not move to the new process, closing it: %s",
+                        channel.remoteAddress(), pool.name(), done.cause());
+                }
+                channel.eventLoop().execute(channel::close);
+            });
         });
     }
 
