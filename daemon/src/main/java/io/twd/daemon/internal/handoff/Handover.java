@@ -138,6 +138,13 @@ public final class Handover implements AutoCloseable {
         };
     }
 
+    /** Moves an admin connection (with the bytes it read but did not answer) to the successor. */
+    public Future<?> migrateAdmin(Channel channel, byte[] unread) {
+        JsonObject body = new JsonObject();
+        body.addProperty("admin", true);
+        return sendConnection(channel, body, unread);
+    }
+
     /** Whether connections can still move (the fd connection to the successor is up). */
     public boolean canMigrate() {
         Channel f = fds;

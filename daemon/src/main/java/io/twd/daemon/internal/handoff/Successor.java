@@ -148,10 +148,10 @@ public final class Successor implements AutoCloseable {
     }
 
     /**
-     * Adopts the predecessor's client connections as they arrive, on a thread of its own, until
+     * Adopts the predecessor's client (and admin) connections as they arrive, on a thread of its own, until
      * it says BYE (with its final counters, given to {@code onBye}) or goes away.
      */
-    public void receiveClients(Engine engine, Consumer<JsonObject> onBye) {
+    public void receiveClients(Engine engine, AdminAdopter admin, Consumer<JsonObject> onBye) {
         Thread t = new Thread(() -> {
             JsonObject counters = null;
             try {
@@ -168,8 +168,12 @@ public final class Successor implements AutoCloseable {
                     if (m.verb().equals(HandoffWire.CONN)) {
                         int fd = takeFd().intValue();
                         JsonObject b = m.body();
-                        engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"),
-                            Base64.getDecoder().decode(b.get("unread").getAsString()));
+                        byte[] unread = Base64.getDecoder().decode(b.get("unread").getAsString());
+                        if (b.has("admin") && b.get("admin").getAsBoolean()) {
+                            admin.adopt(fd, unread);
+                        } else {
+                            engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"), unread);
+                        }
                     }
                 }
             } catch (InterruptedException | HandoffException e) {
@@ -181,6 +185,11 @@ public final class Successor implements AutoCloseable {
         }, "twd-handoff-receiver");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Takes over a moved admin connection: its fd and the bytes it had read but not answered. */
+    public interface AdminAdopter {
+        void adopt(int fd, byte[] unread);
     }
 
     private FileDescriptor takeFd() throws HandoffException {

@@ -65,6 +65,8 @@ public final class Daemon implements Handover.Host {
     private volatile long predecessorPid = -1;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
+    /** The handoff that made this process a predecessor; admin connections move through it. */
+    private volatile Handover handover;
     private volatile boolean stopping;
 
     public Daemon(Options opts) {
@@ -129,7 +131,7 @@ public final class Daemon implements Handover.Host {
                 admin.adopt(inherited.get(adminKey));
             }
             if (successor != null) {
-                successor.receiveClients(engine, counters -> {
+                successor.receiveClients(engine, admin::adoptConnection, counters -> {
                     if (counters != null) {
                         CounterCarry.apply(engine, counters);
                     }
@@ -288,6 +290,7 @@ public final class Daemon implements Handover.Host {
                 return AdminResponse.err("change not applied: " + e.getMessage());
             }
             handedOver = true;
+            this.handover = handover;
             String warning = "";
             if (persist) {
                 try {
@@ -326,7 +329,11 @@ public final class Daemon implements Handover.Host {
         // Let the admin reply that announced the change go out before connections move.
         sleep(50);
         engine.handOffClients(handover.clientHandoff(running, successorConfig));
+        admin.handOff(handover::migrateAdmin);
         waitForClients(opts.drainTimeoutMillis());
+        // Admin connections move as soon as no change of theirs is pending; one queued behind the
+        // change that started this drain is answered (ERR: draining) and then moves.
+        admin.awaitNoConnections(2000);
         admin.closeConnections();
         handover.bye(CounterCarry.export(engine));
         handover.close();
@@ -348,6 +355,15 @@ public final class Daemon implements Handover.Host {
                 sleep(20);
             }
         }
+    }
+
+    /**
+     * Where an admin connection goes after this process handed over (null while it serves): the
+     * connection that asked for the change moves right after its reply, and keeps working.
+     */
+    public AdminServer.Mover adminMover() {
+        Handover h = handover;
+        return h != null && h.canMigrate() ? h::migrateAdmin : null;
     }
 
     // ---- Handover.Host ----
