@@ -53,6 +53,9 @@ public final class Handover implements AutoCloseable {
 
         /** Closes this process's copies of the listeners; the sockets live on in the successor. */
         void stopAccepting();
+
+        /** The counters so far, sent with GO: the successor serves the stats from then on. */
+        JsonObject counters();
     }
 
     private static final Object CLOSED = new Object();
@@ -70,6 +73,7 @@ public final class Handover implements AutoCloseable {
     private volatile Channel control;
     private volatile Channel fds;
     private Process process;
+    private JsonObject sentCounters;
 
     public Handover(Host host) throws IOException {
         this.host = host;
@@ -107,7 +111,10 @@ public final class Handover implements AutoCloseable {
             HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
             await(HandoffWire.READY, deadline);
             host.stopAccepting();
-            HandoffWire.send(control, HandoffWire.GO, new JsonObject()).sync();
+            JsonObject go = new JsonObject();
+            sentCounters = host.counters();
+            go.add("counters", sentCounters);
+            HandoffWire.send(control, HandoffWire.GO, go).sync();
             return process.pid();
         } catch (HandoffException e) {
             abort();
@@ -218,7 +225,12 @@ public final class Handover implements AutoCloseable {
         }
     }
 
-    /** Drain done: hands over the final counters; the successor adds them to its own. */
+    /** The counters sent with GO; what BYE sends is counted from them. */
+    public JsonObject sentCounters() {
+        return sentCounters;
+    }
+
+    /** Drain done: hands over what the counters grew by since GO; the successor adds it to its own. */
     public void bye(JsonObject counters) {
         Channel c = control;
         if (c != null && c.isActive()) {

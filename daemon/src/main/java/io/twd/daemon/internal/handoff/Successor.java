@@ -139,12 +139,16 @@ public final class Successor implements AutoCloseable {
         }
     }
 
-    /** Serving: tell the predecessor, and wait until it has stopped accepting. */
-    public void ready() throws HandoffException {
+    /**
+     * Ready to serve: tell the predecessor, and wait until it has stopped accepting. Returns its
+     * counters at that moment (to add to ours before serving the stats port), or null.
+     */
+    public JsonObject ready() throws HandoffException {
         JsonObject me = new JsonObject();
         me.addProperty("pid", ProcessHandle.current().pid());
         HandoffWire.send(control, HandoffWire.READY, me);
-        await(HandoffWire.GO);
+        JsonObject go = await(HandoffWire.GO);
+        return go.has("counters") ? go.getAsJsonObject("counters") : null;
     }
 
     /**

@@ -121,7 +121,11 @@ public final class Daemon implements Handover.Host {
                 // still give up on us (timeout, its own failure) and kill this process, and a
                 // connection accepted here would then be reset. Meanwhile it accepts, and after
                 // GO the kernel queues connections until we adopt the sockets below.
-                successor.ready();
+                JsonObject counters = successor.ready();
+                if (counters != null) {
+                    // Before the stats port is ours: a reader never sees the counters go down.
+                    carryCounters(counters);
+                }
             }
             engine.adoptListeners(inherited);
             if (inherited.containsKey(statsKey)) {
@@ -133,7 +137,7 @@ public final class Daemon implements Handover.Host {
             if (successor != null) {
                 successor.receiveClients(engine, admin::adoptConnection, counters -> {
                     if (counters != null) {
-                        CounterCarry.apply(engine, counters);
+                        carryCounters(counters);
                     }
                     predecessorPid = -1;
                     Log.notice("handoff: the previous process has finished draining");
@@ -335,7 +339,7 @@ public final class Daemon implements Handover.Host {
         // change that started this drain is answered (ERR: draining) and then moves.
         admin.awaitNoConnections(2000);
         admin.closeConnections();
-        handover.bye(CounterCarry.export(engine));
+        handover.bye(counterGrowth(CounterCarry.export(engine), handover.sentCounters()));
         handover.close();
         Log.notice("handoff: drained; exiting");
         System.exit(0);
@@ -366,6 +370,50 @@ public final class Daemon implements Handover.Host {
         return h != null && h.canMigrate() ? h::migrateAdmin : null;
     }
 
+    // ---- counters across a handoff ----
+
+    /**
+     * Adds a predecessor's counters to ours, and waits until they are in: first those it had at GO,
+     * then at BYE what they grew by while it drained. So the stats port, served by this process
+     * from GO on, never shows a counter lower than the predecessor showed.
+     */
+    private void carryCounters(JsonObject counters) {
+        CounterCarry.apply(engine, counters);
+        if (counters.has("total_connections")) {
+            engine.inheritTotalConnections(counters.get("total_connections").getAsLong());
+        }
+        java.util.concurrent.CountDownLatch applied = new java.util.concurrent.CountDownLatch(1);
+        engine.runOnFirstLoop(applied::countDown); // runs after the apply, queued on the same loop
+        try {
+            applied.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Fields of exported counters that are states, not counts: passed on as they are. */
+    private static final java.util.Set<String> NOT_COUNTS = java.util.Set.of("start_millis", "ejected_until",
+        "server_ejected_at");
+
+    /** {@code now} minus {@code before}, field by field (counts only; states as in {@code now}). */
+    static JsonObject counterGrowth(JsonObject now, JsonObject before) {
+        JsonObject out = new JsonObject();
+        for (Map.Entry<String, com.google.gson.JsonElement> e : now.entrySet()) {
+            String k = e.getKey();
+            com.google.gson.JsonElement v = e.getValue();
+            com.google.gson.JsonElement b = before == null ? null : before.get(k);
+            if (v.isJsonObject()) {
+                out.add(k, counterGrowth(v.getAsJsonObject(), b != null && b.isJsonObject() ? b.getAsJsonObject() : null));
+            } else if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber() && !NOT_COUNTS.contains(k)
+                && b != null && b.isJsonPrimitive()) {
+                out.addProperty(k, v.getAsLong() - b.getAsLong());
+            } else {
+                out.add(k, v);
+            }
+        }
+        return out;
+    }
+
     // ---- Handover.Host ----
 
     @Override
@@ -387,6 +435,11 @@ public final class Daemon implements Handover.Host {
             all.put(AdminServer.key(opts.adminSocket()), admin.channel());
         }
         return all;
+    }
+
+    @Override
+    public JsonObject counters() {
+        return CounterCarry.export(engine);
     }
 
     @Override
