@@ -260,6 +260,16 @@ public final class Daemon implements Handover.Host {
         if (handedOver || stopping) {
             return AdminResponse.err("this process is draining; send the command again (the new process serves it)");
         }
+        // One handoff at a time across processes too: while our predecessor still moves its
+        // clients to us, a handoff of ours would miss those that arrive after it started.
+        long deadline = System.currentTimeMillis() + opts.drainTimeoutMillis() + 5000;
+        while (predecessorPid > 0 && System.currentTimeMillis() < deadline) {
+            sleep(20);
+        }
+        if (predecessorPid > 0) {
+            return AdminResponse.err("busy: the previous process (pid " + predecessorPid
+                + ") is still draining; nothing changed, try again");
+        }
         TwdConfig candidate;
         boolean persist;
         try {
