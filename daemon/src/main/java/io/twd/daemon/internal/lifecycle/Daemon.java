@@ -458,6 +458,9 @@ public final class Daemon implements Handover.Host {
         engine.closeListeners(true);
         stats.stop();
         admin.stop(true);
+        // A stats connection accepted just before is answered on its loop; let that happen before
+        // the counters go to the successor, so no reader sees more here than the successor shows.
+        engine.awaitLoops();
     }
 
     // ---- signals and exit ----

@@ -112,6 +112,13 @@ public final class Engine {
         }
     }
 
+    /** Waits until every event loop has run what was queued on it before this call. */
+    public void awaitLoops() {
+        for (LoopState l : loops.values()) {
+            l.loop.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
     public long totalConnections() {
         return totalConnections.get();
     }
