@@ -136,6 +136,19 @@ public final class Handover implements AutoCloseable {
             }
 
             @Override
+            public String whyNot(String pool) {
+                PoolConfig before = runningConfig.pool(pool).orElse(null);
+                PoolConfig after = successorConfig.pool(pool).orElse(null);
+                if (after == null) {
+                    return "pool_removed";
+                }
+                if (before != null && before.redis() != after.redis()) {
+                    return "protocol_changed";
+                }
+                return canMigrate() ? "not_migrated" : "handoff_closed";
+            }
+
+            @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
                 JsonObject body = new JsonObject();
                 body.addProperty("pool", pool);

@@ -63,6 +63,8 @@ public final class Daemon implements Handover.Host {
     private AdminServer admin;
     private volatile long generation = 1;
     private volatile long predecessorPid = -1;
+    /** What the predecessor reported once it finished draining (for status), or null. */
+    private volatile JsonObject lastHandoff;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
     /** The handoff that made this process a predecessor; admin connections move through it. */
@@ -136,9 +138,19 @@ public final class Daemon implements Handover.Host {
             }
             if (successor != null) {
                 successor.receiveClients(engine, admin::adoptConnection, counters -> {
+                    JsonObject last = new JsonObject();
+                    last.addProperty("from_pid", predecessorPid);
+                    last.addProperty("from_generation", generation - 1);
+                    last.addProperty("clients_received", engine.adoptedClients());
                     if (counters != null) {
                         carryCounters(counters);
+                        if (counters.has("handoff")) {
+                            counters.getAsJsonObject("handoff").entrySet().forEach(e -> last.add(e.getKey(), e.getValue()));
+                        }
+                    } else {
+                        last.addProperty("error", "the previous process went away without its report");
                     }
+                    lastHandoff = last;
                     predecessorPid = -1;
                     Log.notice("handoff: the previous process has finished draining");
                 });
@@ -207,9 +219,13 @@ public final class Daemon implements Handover.Host {
             JsonObject d = new JsonObject();
             d.addProperty("pid", pred);
             d.addProperty("generation", generation - 1);
+            d.addProperty("clients_received", engine.adoptedClients());
             draining.add(d);
         }
         s.add("draining", draining);
+        if (lastHandoff != null) {
+            s.add("last_handoff", lastHandoff);
+        }
         return s;
     }
 
@@ -349,9 +365,13 @@ public final class Daemon implements Handover.Host {
         // change that started this drain is answered (ERR: draining) and then moves.
         admin.awaitNoConnections(2000);
         admin.closeConnections();
-        handover.bye(counterGrowth(CounterCarry.export(engine), handover.sentCounters()));
+        JsonObject bye = counterGrowth(CounterCarry.export(engine), handover.sentCounters());
+        JsonObject report = engine.departures();
+        bye.add("handoff", report);
+        handover.bye(bye);
         handover.close();
-        Log.notice("handoff: drained; exiting");
+        Log.notice("handoff: drained: %d client connections moved, closed: %s; exiting",
+            report.get("moved").getAsLong(), report.get("closed"));
         System.exit(0);
     }
 

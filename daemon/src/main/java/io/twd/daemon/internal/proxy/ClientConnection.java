@@ -40,6 +40,8 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Set when reading stopped for good: the connection closes once its queue is empty. */
     private boolean closeWhenIdle;
     private boolean migrated;
+    /** Why this connection closes instead of moving, for the handoff's report. */
+    private String departure;
 
     protected ClientConnection(Engine engine, ServerPool pool) {
         this.engine = engine;
@@ -252,6 +254,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             handoff = target;
         } else {
             closeWhenIdle = true;
+            departure = target == null ? "stopping" : target.whyNot(pool.name());
         }
         if (queue.isEmpty()) {
             finishAtBoundary();
@@ -263,6 +266,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!closed) {
             closeWhenIdle = true;
             handoff = null;
+            engine.departed("drain_deadline");
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -277,6 +281,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             if (target == null || !f.isSuccess()) {
                 closeWhenIdle = true;
+                engine.departed(!f.isSuccess() ? "client_gone" : departure);
                 channel.close();
                 return;
             }
@@ -290,6 +295,9 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
                 if (!done.isSuccess()) {
                     Log.warn("client %s in pool '%s' could not move to the new process, closing it: %s",
                         channel.remoteAddress(), pool.name(), done.cause());
+                    engine.departed("move_failed");
+                } else {
+                    engine.departed("moved");
                 }
                 channel.eventLoop().execute(channel::close);
             });

@@ -13,6 +13,11 @@ public interface ClientHandoff {
     /** Whether connections of {@code pool} move (the pool exists in the successor with the same protocol). */
     boolean migrates(String pool);
 
+    /** Why connections of {@code pool} do not move (a word for stats, e.g. {@code pool_removed}). */
+    default String whyNot(String pool) {
+        return "not_migrated";
+    }
+
     /** Called on the client's event loop with reading stopped and every reply flushed. */
     Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread);
 }
