@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -25,10 +24,10 @@ import io.twd.protocol.config.PoolConfig;
 import io.twd.protocol.config.TwdConfig;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -62,11 +61,6 @@ public final class Handover implements AutoCloseable {
 
     private final Host host;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    /** The handoff thread: the control and fd connections live on it, and fds are sent from it. */
-    private final EventLoop loop = (EventLoop) group.next();
-    /** Fds waiting for room in the fd connection's socket buffer (handoff thread only). */
-    private final ArrayDeque<OutFd> outFds = new ArrayDeque<>();
-    private boolean pumpScheduled;
     private final BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
     private final Path socketPath;
     private Channel server;
@@ -102,7 +96,11 @@ public final class Handover implements AutoCloseable {
             for (JsonElement k : want.getAsJsonArray("keys")) {
                 Channel l = listeners.get(k.getAsString());
                 if (l != null && l.isOpen()) {
-                    sendFd(((UnixChannel) l).fd().intValue(), null).sync();
+                    // The listeners stay open until stopAccepting: their fds cannot go away meanwhile.
+                    int fd = ((UnixChannel) l).fd().intValue();
+                    while (!trySendFd(fd, null)) {
+                        Thread.sleep(1);
+                    }
                     sent.add(k.getAsString());
                 }
             }
@@ -172,70 +170,53 @@ public final class Handover implements AutoCloseable {
     }
 
     private Future<?> sendConnection(Channel channel, JsonObject body, byte[] unread) {
-        int fd = ((UnixChannel) channel).fd().intValue();
         body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
-        // The CONN line goes out once its fd is sent: lines and fds pair up in order.
-        return sendFd(fd, () -> HandoffWire.send(control, HandoffWire.CONN, body));
-    }
-
-    /**
-     * Sends {@code fd} on the fd connection, in order with every other, then runs
-     * {@code afterSent} (on the handoff thread). Netty's own write of a {@code FileDescriptor}
-     * cannot wait: when the socket buffer is full (the successor has not read the earlier fds yet,
-     * easily reached when hundreds of connections move at once) sendmsg says EAGAIN and the write
-     * fails with an Error; so fds are sent here, and retried until the successor reads.
-     */
-    private Future<Void> sendFd(int fd, Runnable afterSent) {
-        Promise<Void> done = loop.newPromise();
-        loop.execute(() -> {
-            outFds.addLast(new OutFd(fd, afterSent, done));
-            pumpFds();
-        });
+        Promise<Void> done = channel.eventLoop().newPromise();
+        sendConnection(channel, body, done);
         return done;
     }
 
-    private record OutFd(int fd, Runnable afterSent, Promise<Void> done) {
-    }
-
-    /** On the handoff thread: sends queued fds until the socket is full, then tries again shortly. */
-    private void pumpFds() {
-        while (!outFds.isEmpty()) {
-            Channel f = fds;
-            if (f == null || !f.isActive()) {
-                failFds(new IllegalStateException("the successor's fd connection is closed"));
-                return;
+    /**
+     * On the connection's own event loop, so the fd cannot be closed (and its number reused by
+     * another socket) while it is being sent: a client that hangs up meanwhile is closed by that
+     * same loop. When the fd connection's buffer is full (the successor has not read the earlier
+     * fds yet, as when hundreds of connections move at once), try again a millisecond later.
+     */
+    private void sendConnection(Channel channel, JsonObject body, Promise<Void> done) {
+        if (!channel.isOpen()) {
+            done.tryFailure(new ClosedChannelException());
+            return;
+        }
+        try {
+            if (trySendFd(((UnixChannel) channel).fd().intValue(), body)) {
+                done.trySuccess(null);
+            } else {
+                channel.eventLoop().schedule(() -> sendConnection(channel, body, done), 1, TimeUnit.MILLISECONDS);
             }
-            OutFd o = outFds.peekFirst();
-            int sent;
-            try {
-                sent = ((Socket) ((UnixChannel) f).fd()).sendFd(o.fd());
-            } catch (IOException | RuntimeException e) {
-                failFds(e);
-                return;
-            }
-            if (sent <= 0) {
-                if (!pumpScheduled) {
-                    pumpScheduled = true;
-                    loop.schedule(() -> {
-                        pumpScheduled = false;
-                        pumpFds();
-                    }, 1, TimeUnit.MILLISECONDS);
-                }
-                return;
-            }
-            outFds.pollFirst();
-            if (o.afterSent() != null) {
-                o.afterSent().run();
-            }
-            o.done().setSuccess(null);
+        } catch (IOException | RuntimeException e) {
+            done.tryFailure(e);
         }
     }
 
-    private void failFds(Throwable cause) {
-        OutFd o;
-        while ((o = outFds.pollFirst()) != null) {
-            o.done().tryFailure(cause);
+    /**
+     * Sends {@code fd} on the fd connection and then, if {@code conn} is given, its {@code CONN}
+     * line on the control connection, both under one lock: lines and fds reach the successor in
+     * the same order, which is how it pairs them. Returns false when the socket buffer is full
+     * (EAGAIN; nothing was sent). Netty's own write of a {@code FileDescriptor} cannot be used: on
+     * EAGAIN it fails the write with an Error instead of waiting.
+     */
+    private synchronized boolean trySendFd(int fd, JsonObject conn) throws IOException {
+        Channel f = fds;
+        if (f == null || !f.isActive()) {
+            throw new IOException("the fd connection to the successor is closed");
         }
+        if (((Socket) ((UnixChannel) f).fd()).sendFd(fd) <= 0) {
+            return false;
+        }
+        if (conn != null) {
+            HandoffWire.send(control, HandoffWire.CONN, conn);
+        }
+        return true;
     }
 
     /** The counters sent with GO; what BYE sends is counted from them. */

@@ -292,7 +292,9 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             migrated = true;
             target.migrate(channel, pool.name(), exportState(), unread).addListener(done -> {
-                if (!done.isSuccess()) {
+                if (done.cause() instanceof java.nio.channels.ClosedChannelException) {
+                    engine.departed("client_gone"); // hung up while waiting to move
+                } else if (!done.isSuccess()) {
                     Log.warn("client %s in pool '%s' could not move to the new process, closing it: %s",
                         channel.remoteAddress(), pool.name(), done.cause());
                     engine.departed("move_failed");
