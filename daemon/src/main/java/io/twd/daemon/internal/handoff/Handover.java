@@ -68,6 +68,8 @@ public final class Handover implements AutoCloseable {
     private volatile Channel fds;
     private Process process;
     private JsonObject sentCounters;
+    /** How far the successor got, for the error when it times out. */
+    private volatile String step = "it was not started";
 
     public Handover(Host host) throws IOException {
         this.host = host;
@@ -84,7 +86,9 @@ public final class Handover implements AutoCloseable {
         try {
             listen();
             process = spawn(command, candidateConfig);
+            step = "it never connected to the handoff socket (still starting)";
             awaitBoth(deadline);
+            step = "it connected but did not ask for the listening sockets (loading its config)";
             Map<String, Channel> listeners = host.listeners();
             JsonObject state = host.state();
             JsonArray offered = new JsonArray();
@@ -92,6 +96,7 @@ public final class Handover implements AutoCloseable {
             state.add("listeners", offered);
             HandoffWire.send(control, HandoffWire.STATE, state);
             JsonObject want = await(HandoffWire.WANT, deadline);
+            step = "it asked for the listening sockets but did not get them all";
             JsonArray sent = new JsonArray();
             for (JsonElement k : want.getAsJsonArray("keys")) {
                 Channel l = listeners.get(k.getAsString());
@@ -107,6 +112,7 @@ public final class Handover implements AutoCloseable {
             JsonObject body = new JsonObject();
             body.add("keys", sent);
             HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
+            step = "it got the listening sockets but did not say READY (binding, connecting)";
             await(HandoffWire.READY, deadline);
             host.stopAccepting();
             JsonObject go = new JsonObject();
@@ -316,7 +322,8 @@ public final class Handover implements AutoCloseable {
         while (true) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
-                throw new HandoffException("the new process was not ready within the handoff timeout");
+                throw new HandoffException("the new process" + (process != null ? " (pid " + process.pid() + ")" : "")
+                    + " was not ready within the handoff timeout; " + step);
             }
             Object o = inbox.poll(Math.min(left, 100), TimeUnit.MILLISECONDS);
             if (o instanceof HandoffWire.Message) {
@@ -327,6 +334,9 @@ public final class Handover implements AutoCloseable {
                 return m;
             }
             if (o == CLOSED || (o == null && process != null && !process.isAlive())) {
+                if (process != null) {
+                    process.waitFor(1, TimeUnit.SECONDS); // its exit status, if it is exiting
+                }
                 Integer status = process != null && !process.isAlive() ? process.exitValue() : null;
                 throw new HandoffException("the new process exited before it was ready"
                     + (status != null ? " (exit status " + status + ")" : ""));
