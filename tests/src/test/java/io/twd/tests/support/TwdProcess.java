@@ -38,6 +38,11 @@ public final class TwdProcess extends ProxyProcess {
         List<String> cmd = javaCommand();
         cmd.addAll(List.of("-c", conf.toString(), "-s", Integer.toString(statsPort), "-a", "127.0.0.1"));
         cmd.addAll(List.of(extraArgs));
+        if (!List.of(extraArgs).contains("--admin-socket")) {
+            // Each daemon its own admin socket: the default (/run/twd/admin.sock as root) is one
+            // per machine, and a test's daemon may still be draining when the next one starts.
+            cmd.addAll(List.of("--admin-socket", conf.resolveSibling("twd-" + statsPort + ".sock").toString()));
+        }
         // The stats port too, as for nutcracker: twd binds it after the pools (and preconnect).
         ManagedProcess.Builder b = ManagedProcess.builder("twd", cmd).logName("twd-" + statsPort).waitForPort(statsPort);
         for (int i = 0; i + 1 < extraArgs.length; i++) {
