@@ -25,6 +25,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
     private final Daemon daemon;
     private Daemon.PendingChange pending;
     private AdminServer.AdminHandoff handoff;
+    private boolean inputShutdown;
 
     AdminHandler(Daemon daemon) {
         this.daemon = daemon;
@@ -73,7 +74,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         pending.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
             pending = null;
             ctx.writeAndFlush(response.encode());
-            if (handoff != null) {
+            if (inputShutdown) {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            } else if (handoff != null) {
                 migrate(ctx.channel());
             } else {
                 ctx.channel().config().setAutoRead(true);
@@ -103,6 +106,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
             byte[] unread = ((AdminLineDecoder) ch.pipeline().get("decoder")).unparsedBytes();
             target.migrate(ch, unread).addListener(done -> ch.eventLoop().execute(ch::close));
         });
+    }
+
+    /** The client will send nothing more: answer what it sent (a change may still run), then close. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (pending == null && handoff == null) {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -108,7 +108,11 @@ public final class AdminServer {
     }
 
     private ServerBootstrap bootstrap() {
-        return new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
+        return new ServerBootstrap().group(group)
+            // `printf 'reload\n' | socat - UNIX-CONNECT:...` shuts its side down after writing:
+            // keep the connection to answer what it sent.
+            .childOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 initConnection(ch);
@@ -143,6 +147,7 @@ public final class AdminServer {
     public void adoptConnection(int fd, byte[] unread) {
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
         ch.config().setAutoRead(false);
+        ch.config().setAllowHalfClosure(true);
         initConnection(ch);
         group.next().register(ch).addListener(f -> {
             if (!f.isSuccess()) {
