@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 /**
  * twd started for a test with a given config:
  * {@code java -Dio.netty.leakDetection.level=paranoid -cp <test classpath> io.twd.daemon.Twd
- * -c <file> -s <free port> -a 127.0.0.1 [extraArgs]}. Returns once every pool listens (and the
- * admin socket exists, when {@code --admin-socket PATH} is among the extra arguments).
+ * -c <file> -s <free port> -a 127.0.0.1 [extraArgs]}. Returns once every pool and the stats port
+ * listen (and the admin socket exists, when {@code --admin-socket PATH} is among the extra arguments).
  * Log: {@code tests/target/e2e-logs/twd-<statsPort>.log}.
  *
  * <p>The daemon runs from the test JVM's own classpath, so {@code mvn verify} works in the
@@ -98,10 +98,17 @@ public final class TwdProcess extends ProxyProcess {
             cmd.addAll(at, jvmArgs);
             cmd.addAll(List.of("-c", conf.toString(), "-s", Integer.toString(statsPort), "-a", "127.0.0.1"));
             cmd.addAll(List.of(extraArgs));
-            ManagedProcess.Builder b = ManagedProcess.builder("twd", cmd).logName("twd-" + statsPort);
-            env.forEach(b::env);
             Path pidFile = null;
             Path adminSocket = null;
+            if (!List.of(extraArgs).contains("--admin-socket")) {
+                // Each daemon its own admin socket: the default (/run/twd/admin.sock as root) is one
+                // per machine, and a test's daemon may still be draining when the next one starts.
+                adminSocket = conf.resolveSibling("twd-" + statsPort + ".sock");
+                cmd.addAll(List.of("--admin-socket", adminSocket.toString()));
+            }
+            // The stats port too, as for nutcracker: twd binds it after the pools (and preconnect).
+            ManagedProcess.Builder b = ManagedProcess.builder("twd", cmd).logName("twd-" + statsPort).waitForPort(statsPort);
+            env.forEach(b::env);
             for (int i = 0; i + 1 < extraArgs.length; i++) {
                 if (extraArgs[i].equals("--admin-socket")) {
                     adminSocket = Path.of(extraArgs[i + 1]);
@@ -297,6 +304,17 @@ public final class TwdProcess extends ProxyProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Runs a full GC in the daemon ({@code jcmd <pid> GC.run}). Netty reports a leaked buffer
+     * only once it has been collected, at the next allocation: call this, send some traffic,
+     * then read {@link #leakReports()}.
+     */
+    public void gc() {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        ManagedProcess.Result r = ManagedProcess.run("jcmd", Duration.ofSeconds(30), List.of(jcmd, Long.toString(currentPid()), "GC.run"));
+        if (r.exitCode() != 0) throw new IllegalStateException("jcmd GC.run failed: " + r.output());
     }
 
     /** Netty leak reports in this run's log (paranoid leak detection is on). */

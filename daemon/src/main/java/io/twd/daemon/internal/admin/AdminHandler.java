@@ -1,6 +1,5 @@
 package io.twd.daemon.internal.admin;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -21,28 +20,20 @@ import java.nio.file.Path;
 /**
  * One admin connection. Commands are answered in order: while a change is being applied the
  * connection is not read, and lines already read wait, so a later command cannot overtake the
- * change's reply. When this process hands over, the connection moves to the successor (after the
- * reply of the change that caused it), so it keeps working.
+ * change's reply.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<String> {
     private static final int OWN_UID = ownUid();
 
     private final Daemon daemon;
     private Daemon.PendingChange pending;
-    /** Lines read while a change was pending: answered in order once its reply is out. */
+    private AdminServer.AdminHandoff handoff;
+    private boolean inputShutdown;
+    /** Lines read while a change was pending: answered in order once its reply is out (or moved). */
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
-    /** Set when this connection is to move to the successor once no change is pending. */
-    private AdminServer.Mover leaving;
-    private boolean moved;
-    private ChannelHandlerContext ctx;
 
     AdminHandler(Daemon daemon) {
         this.daemon = daemon;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
     }
 
     @Override
@@ -65,73 +56,78 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, String line) {
-        if (pending != null || leaving != null || moved) {
-            // Lines decoded from the same read as a change wait for its reply (or move with us).
+        if (pending != null || handoff != null) {
+            // Decoded from the same read as a change: it must not overtake the change's reply.
             waiting.addLast(line);
             return;
         }
         handle(ctx, line);
     }
 
-    /** Answers one line; returns false if it started a change (the connection then waits for it). */
-    private boolean handle(ChannelHandlerContext ctx, String line) {
+    private void handle(ChannelHandlerContext ctx, String line) {
         AdminRequest request;
         try {
             request = AdminRequest.parse(line);
         } catch (AdminSyntaxException e) {
             ctx.writeAndFlush(AdminResponse.err(e.getMessage()).encode());
-            return true;
+            return;
         }
         if (request == null) {
-            return true;
+            return;
         }
         if (request instanceof AdminRequest.Quit) {
             ctx.writeAndFlush(AdminResponse.ok("bye").encode()).addListener(ChannelFutureListener.CLOSE);
-            return true;
+            return;
         }
         if (!request.changesConfig()) {
             ctx.writeAndFlush(daemon.query(request).encode());
-            return true;
+            return;
         }
         ctx.channel().config().setAutoRead(false);
         pending = daemon.submitChange(request);
         pending.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
             pending = null;
             ctx.writeAndFlush(response.encode());
-            // After a change went live, this process is draining: the connection follows the
-            // change to the new process, which answers what comes next.
-            AdminServer.Mover mover = leaving != null ? leaving : daemon.adminMover();
-            if (mover != null) {
-                leave(mover);
+            if (handoff != null) {
+                migrate(ctx.channel()); // with the lines still waiting: the new process answers them
                 return;
             }
             while (pending == null && !waiting.isEmpty()) {
                 handle(ctx, waiting.pollFirst());
             }
-            if (pending == null) {
+            if (pending != null) {
+                return;
+            }
+            if (inputShutdown) {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            } else {
                 ctx.channel().config().setAutoRead(true);
             }
         }));
-        return false;
     }
 
-    /**
-     * Moves this connection to the successor once no change is pending: stops reading, and hands
-     * over the socket with the lines read but not answered yet and any partial line.
-     */
-    void leave(AdminServer.Mover mover) {
-        if (moved || !ctx.channel().isActive()) {
+    /** A change of this connection is being applied, or it is leaving: do not read it. */
+    boolean busy() {
+        return pending != null || handoff != null;
+    }
+
+    /** Handoff: stop reading; move to the successor now, or once the change in progress is answered. */
+    void leaveWhenIdle(io.netty.channel.Channel ch, AdminServer.AdminHandoff target) {
+        if (handoff != null || !ch.isActive()) {
             return;
         }
-        leaving = mover;
-        ctx.channel().config().setAutoRead(false);
-        if (pending != null) {
-            return; // after its reply
+        handoff = target;
+        ch.config().setAutoRead(false);
+        if (pending == null) {
+            migrate(ch);
         }
-        moved = true;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (!f.isSuccess() || !ctx.channel().isActive()) {
-                ctx.close();
+    }
+
+    private void migrate(io.netty.channel.Channel ch) {
+        AdminServer.AdminHandoff target = handoff;
+        ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (!f.isSuccess() || !ch.isActive()) {
+                ch.close();
                 return;
             }
             StringBuilder lines = new StringBuilder();
@@ -140,23 +136,30 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
             }
             waiting.clear();
             byte[] head = lines.toString().getBytes(StandardCharsets.UTF_8);
-            byte[] tail = ctx.pipeline().get(AdminServer.FrameDecoder.class).unparsedBytes();
+            byte[] tail = ((AdminLineDecoder) ch.pipeline().get("decoder")).unparsedBytes();
             byte[] unread = new byte[head.length + tail.length];
             System.arraycopy(head, 0, unread, 0, head.length);
             System.arraycopy(tail, 0, unread, head.length, tail.length);
-            Log.info("admin: moving a connection to the new process (%d bytes unread)", unread.length);
-            mover.move(ctx.channel(), unread).addListener(done -> {
+            target.migrate(ch, unread).addListener(done -> {
                 if (!done.isSuccess()) {
                     Log.warn("admin: a connection could not move to the new process, closing it: %s", done.cause());
                 }
-                ctx.channel().eventLoop().execute(ctx::close);
+                ch.eventLoop().execute(ch::close);
             });
         });
     }
 
-    /** A change of this connection is pending: it is not read until the reply is out. */
-    boolean busy() {
-        return pending != null || moved;
+    /** The client will send nothing more: answer what it sent (a change may still run), then close. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (pending == null && handoff == null && waiting.isEmpty()) {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

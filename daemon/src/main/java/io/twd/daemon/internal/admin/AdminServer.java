@@ -1,27 +1,22 @@
 package io.twd.daemon.internal.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.codec.string.StringDecoder;
 import io.netty.handler.codec.string.StringEncoder;
 import io.netty.util.CharsetUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.twd.daemon.internal.lifecycle.Daemon;
 import io.twd.daemon.internal.proxy.Engine;
-import io.twd.daemon.internal.proxy.Log;
-import io.twd.protocol.admin.AdminProtocol;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -103,50 +98,56 @@ public final class AdminServer {
         }
     }
 
+    public int connectionCount() {
+        return connections.size();
+    }
+
     /** Closes the open admin connections once their replies are out (end of a drain). */
     public void closeConnections() {
         connections.close().awaitUninterruptibly();
     }
 
-    /** Moves an admin connection to the successor: its socket and the bytes read but not answered. */
-    public interface Mover {
-        /** Called on the connection's loop with reading stopped; it closes its copy when this completes. */
-        Future<?> move(Channel channel, byte[] unread);
+    private ServerBootstrap bootstrap() {
+        return new ServerBootstrap().group(group)
+            // `printf 'reload\n' | socat - UNIX-CONNECT:...` shuts its side down after writing:
+            // keep the connection to answer what it sent.
+            .childOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                initConnection(ch);
+            }
+        });
+    }
+
+    private void initConnection(Channel ch) {
+        connections.add(ch);
+        ch.pipeline().addLast("decoder", new AdminLineDecoder());
+        ch.pipeline().addLast(new StringDecoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
+        ch.pipeline().addLast("admin", new AdminHandler(daemon));
     }
 
     /**
-     * Handoff: every admin connection moves to the successor as soon as no change of its own is
-     * pending (a connection waiting for a change's reply moves right after the reply).
+     * Handoff: every admin connection moves to the successor once it has no change in progress,
+     * so an operator's session (and the connection that asked for the change) keeps working.
      */
-    public void handOff(Mover mover) {
+    public void handOff(AdminHandoff handoff) {
         for (Channel ch : connections) {
             ch.eventLoop().execute(() -> {
-                AdminHandler h = ch.pipeline().get(AdminHandler.class);
+                AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
                 if (h != null) {
-                    h.leave(mover);
+                    h.leaveWhenIdle(ch, handoff);
                 }
             });
         }
     }
 
-    /** Waits up to {@code millis} for the admin connections to be gone (moved or closed). */
-    public void awaitNoConnections(long millis) {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!connections.isEmpty() && System.currentTimeMillis() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** Takes over an admin connection the predecessor moved here, reading {@code unread} first. */
+    /** Takes over an admin connection a predecessor handed over, feeding its half-read line first. */
     public void adoptConnection(int fd, byte[] unread) {
-        Log.info("admin: adopting a connection from the previous process (%d bytes unread)", unread.length);
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
         ch.config().setAutoRead(false);
+        ch.config().setAllowHalfClosure(true);
         initConnection(ch);
         group.next().register(ch).addListener(f -> {
             if (!f.isSuccess()) {
@@ -157,42 +158,17 @@ public final class AdminServer {
                 ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
                 ch.pipeline().fireChannelReadComplete();
             }
-            // The handler re-enables reading itself if one of those lines started a change.
-            if (ch.pipeline().get(AdminHandler.class) != null && !ch.pipeline().get(AdminHandler.class).busy()) {
+            // If one of those lines started a change, the handler reads again after its reply.
+            AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
+            if (h == null || !h.busy()) {
                 ch.config().setAutoRead(true);
             }
         });
     }
 
-    private ServerBootstrap bootstrap() {
-        return new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                initConnection(ch);
-            }
-        });
-    }
-
-    private void initConnection(Channel ch) {
-        connections.add(ch);
-        ch.pipeline().addLast(new FrameDecoder());
-        ch.pipeline().addLast(new StringDecoder(CharsetUtil.UTF_8));
-        ch.pipeline().addLast(new StringEncoder(CharsetUtil.UTF_8));
-        ch.pipeline().addLast(new AdminHandler(daemon));
-    }
-
-    /** The request line decoder, which can give up a partial line when the connection moves. */
-    static final class FrameDecoder extends LineBasedFrameDecoder {
-        FrameDecoder() {
-            super(AdminProtocol.MAX_LINE_BYTES + 2, true, false);
-        }
-
-        byte[] unparsedBytes() {
-            ByteBuf pending = internalBuffer();
-            byte[] out = new byte[pending.readableBytes()];
-            pending.getBytes(pending.readerIndex(), out);
-            return out;
-        }
+    /** Where a moving admin connection goes; the connection closes its copy when it completes. */
+    public interface AdminHandoff {
+        io.netty.util.concurrent.Future<?> migrate(Channel channel, byte[] unread);
     }
 
     private static boolean isServed(Path socket) {

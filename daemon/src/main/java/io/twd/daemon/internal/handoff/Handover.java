@@ -155,6 +155,7 @@ public final class Handover implements AutoCloseable {
             @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
                 JsonObject body = new JsonObject();
+                body.addProperty("kind", "client");
                 body.addProperty("pool", pool);
                 body.add("state", state);
                 return sendConnection(channel, body, unread);
@@ -165,7 +166,7 @@ public final class Handover implements AutoCloseable {
     /** Moves an admin connection (with the bytes it read but did not answer) to the successor. */
     public Future<?> migrateAdmin(Channel channel, byte[] unread) {
         JsonObject body = new JsonObject();
-        body.addProperty("admin", true);
+        body.addProperty("kind", "admin");
         return sendConnection(channel, body, unread);
     }
 

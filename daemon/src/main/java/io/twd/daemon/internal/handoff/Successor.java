@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -155,7 +156,7 @@ public final class Successor implements AutoCloseable {
      * Adopts the predecessor's client (and admin) connections as they arrive, on a thread of its own, until
      * it says BYE (with its final counters, given to {@code onBye}) or goes away.
      */
-    public void receiveClients(Engine engine, AdminAdopter admin, Consumer<JsonObject> onBye) {
+    public void receiveClients(Engine engine, BiConsumer<Integer, byte[]> adoptAdmin, Consumer<JsonObject> onBye) {
         Thread t = new Thread(() -> {
             JsonObject counters = null;
             try {
@@ -173,8 +174,8 @@ public final class Successor implements AutoCloseable {
                         int fd = takeFd().intValue();
                         JsonObject b = m.body();
                         byte[] unread = Base64.getDecoder().decode(b.get("unread").getAsString());
-                        if (b.has("admin") && b.get("admin").getAsBoolean()) {
-                            admin.adopt(fd, unread);
+                        if (b.has("kind") && b.get("kind").getAsString().equals("admin")) {
+                            adoptAdmin.accept(fd, unread);
                         } else {
                             engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"), unread);
                         }
@@ -189,11 +190,6 @@ public final class Successor implements AutoCloseable {
         }, "twd-handoff-receiver");
         t.setDaemon(true);
         t.start();
-    }
-
-    /** Takes over a moved admin connection: its fd and the bytes it had read but not answered. */
-    public interface AdminAdopter {
-        void adopt(int fd, byte[] unread);
     }
 
     private FileDescriptor takeFd() throws HandoffException {

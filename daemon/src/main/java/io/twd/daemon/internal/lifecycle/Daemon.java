@@ -67,8 +67,6 @@ public final class Daemon implements Handover.Host {
     private volatile JsonObject lastHandoff;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
-    /** The handoff that made this process a predecessor; admin connections move through it. */
-    private volatile Handover handover;
     private volatile boolean stopping;
 
     public Daemon(Options opts) {
@@ -320,7 +318,6 @@ public final class Daemon implements Handover.Host {
                 return AdminResponse.err("change not applied: " + e.getMessage());
             }
             handedOver = true;
-            this.handover = handover;
             String warning = "";
             if (persist) {
                 try {
@@ -356,14 +353,15 @@ public final class Daemon implements Handover.Host {
 
     /** After the successor is live: move or finish every client, pass the counters on, exit. */
     private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig) {
-        // Let the admin reply that announced the change go out before connections move.
-        sleep(50);
-        engine.handOffClients(handover.clientHandoff(running, successorConfig));
+        // Admin connections first: the one that asked for this change is still waiting for its
+        // reply, so it moves right after the reply; the others stop reading now.
         admin.handOff(handover::migrateAdmin);
+        engine.handOffClients(handover.clientHandoff(running, successorConfig));
         waitForClients(opts.drainTimeoutMillis());
-        // Admin connections move as soon as no change of theirs is pending; one queued behind the
-        // change that started this drain is answered (ERR: draining) and then moves.
-        admin.awaitNoConnections(2000);
+        long adminDeadline = System.currentTimeMillis() + 2000;
+        while (admin.connectionCount() > 0 && System.currentTimeMillis() < adminDeadline) {
+            sleep(20);
+        }
         admin.closeConnections();
         JsonObject bye = counterGrowth(CounterCarry.export(engine), handover.sentCounters());
         JsonObject report = engine.departures();
@@ -389,15 +387,6 @@ public final class Daemon implements Handover.Host {
                 sleep(20);
             }
         }
-    }
-
-    /**
-     * Where an admin connection goes after this process handed over (null while it serves): the
-     * connection that asked for the change moves right after its reply, and keeps working.
-     */
-    public AdminServer.Mover adminMover() {
-        Handover h = handover;
-        return h != null && h.canMigrate() ? h::migrateAdmin : null;
     }
 
     // ---- counters across a handoff ----

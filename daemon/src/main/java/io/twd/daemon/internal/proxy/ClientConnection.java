@@ -164,6 +164,17 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         send(r, server);
     }
 
+    /**
+     * Sends {@code r} to {@code server} for a request the backend does not answer (memcached
+     * {@code noreply}): it keeps its place in the reply order but is done at once with no reply,
+     * so it writes nothing and holds up nothing; a failure to send it is not reported.
+     */
+    protected final void forwardNoReply(Request r, Server server) {
+        r.noReply = true;
+        answer(r, null);
+        send(r, server);
+    }
+
     /** Sets the bytes {@code r} sends to its backend; ownership of {@code payload} passes to it. */
     protected final void setPayload(Request r, ByteBuf payload) {
         r.payload = payload;

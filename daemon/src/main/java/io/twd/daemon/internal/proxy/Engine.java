@@ -20,6 +20,9 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import io.twd.daemon.internal.memcache.MemcacheClientConnection;
+import io.twd.daemon.internal.memcache.MemcacheReplyDecoder;
+import io.twd.daemon.internal.memcache.MemcacheRequestDecoder;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
 import io.twd.daemon.internal.redis.RedisClientConnection;
@@ -381,7 +384,7 @@ public final class Engine {
         ChannelFuture f = b.bind(address).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new IOException("pool '" + pc.name() + "': bind to '" + listen.text() + "' failed: "
-                + bindError(f.cause()), f.cause());
+                + Errors.strerror(f.cause()), f.cause());
         }
         if (listen.isUnix() && listen.permissions() >= 0) {
             Files.setPosixFilePermissions(Path.of(listen.path()), permissions(listen.permissions()));
@@ -390,24 +393,14 @@ public final class Engine {
         return f.channel();
     }
 
-    /**
-     * The reason a bind failed, as the system said it ({@code Address already in use}); not
-     * {@link Errors#strerror}, which only knows the texts of failures talking to a backend.
-     */
-    static String bindError(Throwable cause) {
-        String message = String.valueOf(cause.getMessage());
-        // Netty's native errors read "bind(..) failed with error(-98): Address already in use".
-        int at = message.lastIndexOf("): ");
-        return message.startsWith("bind(") && at >= 0 ? message.substring(at + 3) : message;
-    }
-
     private void addClientHandlers(Channel ch, ServerPool pool, JsonObject state) {
         if (pool.config().redis()) {
             ch.pipeline().addLast("decoder", new RedisRequestDecoder(settings.maxKeyLength(),
                 settings.maxMultibulkLength(), settings.maxRequestBytes()));
             ch.pipeline().addLast("client", new RedisClientConnection(this, pool, state));
         } else {
-            throw new UnsupportedOperationException("memcache pools are not implemented yet");
+            ch.pipeline().addLast("decoder", new MemcacheRequestDecoder(settings.maxRequestBytes()));
+            ch.pipeline().addLast("client", new MemcacheClientConnection(this, pool));
         }
     }
 
@@ -450,6 +443,9 @@ public final class Engine {
                 protected void initChannel(Channel ch) {
                     if (pc.redis()) {
                         ch.pipeline().addLast("decoder", new RedisReplyDecoder());
+                    } else {
+                        // memcached replies are framed by the request they answer.
+                        ch.pipeline().addLast("decoder", MemcacheReplyDecoder.forConnection(conn));
                     }
                     ch.pipeline().addLast("server", conn);
                     ch.closeFuture().addListener(f -> currConnections.decrementAndGet());

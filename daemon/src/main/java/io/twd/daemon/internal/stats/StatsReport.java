@@ -21,13 +21,16 @@ public final class StatsReport {
     public static String render(Engine engine) {
         StringBuilder out = new StringBuilder(1024);
         long now = System.currentTimeMillis();
+        // nutcracker counts each pool's listening socket as a connection too (its proxy conn),
+        // in both totals; every pool listens once the stats port serves.
+        long listeners = engine.pools().length;
         out.append("{\"service\":\"").append(SERVICE)
             .append("\", \"source\":\"").append(SOURCE)
             .append("\", \"version\":\"").append(VERSION)
             .append("\", \"uptime\":").append((now - engine.startMillis()) / 1000)
             .append(", \"timestamp\":").append(now / 1000)
-            .append(", \"total_connections\":").append(engine.totalConnections())
-            .append(", \"curr_connections\":").append(engine.currConnections())
+            .append(", \"total_connections\":").append(engine.totalConnections() + listeners)
+            .append(", \"curr_connections\":").append(engine.currConnections() + listeners)
             .append(", ");
         ServerPool[] pools = engine.pools();
         for (int p = 0; p < pools.length; p++) {
