@@ -63,6 +63,8 @@ public final class Daemon implements Handover.Host {
     private AdminServer admin;
     private volatile long generation = 1;
     private volatile long predecessorPid = -1;
+    /** The predecessor sent its counters with GO: BYE then adds only their growth. */
+    private volatile boolean countersAtGo;
     /** What the predecessor reported once it finished draining (for status), or null. */
     private volatile JsonObject lastHandoff;
     /** Set once a successor holds our listening sockets: their files are its now. */
@@ -125,6 +127,7 @@ public final class Daemon implements Handover.Host {
                 if (counters != null) {
                     // Before the stats port is ours: a reader never sees the counters go down.
                     carryCounters(counters);
+                    countersAtGo = true;
                 }
             }
             engine.adoptListeners(inherited);
@@ -141,7 +144,9 @@ public final class Daemon implements Handover.Host {
                     last.addProperty("from_generation", generation - 1);
                     last.addProperty("clients_received", engine.adoptedClients());
                     if (counters != null) {
-                        carryCounters(counters);
+                        // Having had the counters at GO, add what they grew by since; a predecessor
+                        // of an older build sent none at GO and sends its totals here.
+                        carryCounters(countersAtGo && counters.has("growth") ? counters.getAsJsonObject("growth") : counters);
                         if (counters.has("handoff")) {
                             counters.getAsJsonObject("handoff").entrySet().forEach(e -> last.add(e.getKey(), e.getValue()));
                         }
@@ -363,7 +368,9 @@ public final class Daemon implements Handover.Host {
             sleep(20);
         }
         admin.closeConnections();
-        JsonObject bye = counterGrowth(CounterCarry.export(engine), handover.sentCounters());
+        // The totals (what a successor of an older build adds) and what they grew by since GO.
+        JsonObject bye = CounterCarry.export(engine);
+        bye.add("growth", counterGrowth(bye, handover.sentCounters()));
         JsonObject report = engine.departures();
         bye.add("handoff", report);
         handover.bye(bye);
