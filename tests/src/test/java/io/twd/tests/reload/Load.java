@@ -60,9 +60,21 @@ final class Load implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> samples = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
 
+    /** Speak memcached's ASCII protocol instead of RESP. */
+    private boolean memcache;
+
     private Load(int port, String password) {
         this.port = port;
         this.password = password;
+    }
+
+    /**
+     * The same against a memcache pool: pipelines of 8 commands on fresh keys
+     * ({@code set, get, append, get, set, incr, incr, delete}), the replies compared byte for
+     * byte as they arrive; churn clients {@code set} one key.
+     */
+    static Load startMemcache(int port, int clients, int churners) {
+        return start(port, clients, churners, null, true);
     }
 
     /** Starts {@code clients} persistent clients (all connected when this returns) and {@code churners} churn loops. */
@@ -71,7 +83,12 @@ final class Load implements AutoCloseable {
     }
 
     static Load start(int port, int clients, int churners, String password) {
+        return start(port, clients, churners, password, false);
+    }
+
+    private static Load start(int port, int clients, int churners, String password, boolean memcache) {
         Load load = new Load(port, password);
+        load.memcache = memcache;
         int selectors = Math.min(SELECTOR_THREADS, Math.max(1, clients));
         List<List<Persistent>> groups = new ArrayList<>();
         for (int i = 0; i < selectors; i++) groups.add(new ArrayList<>());
@@ -119,6 +136,8 @@ final class Load implements AutoCloseable {
         List<Object> got = new ArrayList<>();
         long sentNanos;
         boolean authenticating;
+        /** Memcache: the exact bytes the pipeline must get back. */
+        byte[] expect;
 
         Persistent(int id) {
             this.id = id;
@@ -151,6 +170,28 @@ final class Load implements AutoCloseable {
             String k = prefix + ":" + id + ":" + seq + ":k";
             String c = prefix + ":" + id + ":" + seq + ":c";
             String v = "v" + seq;
+            if (memcache) {
+                String req = "set " + k + " 0 0 " + v.length() + "\r\n" + v + "\r\n"
+                        + "get " + k + "\r\n"
+                        + "append " + k + " 0 0 1\r\nx\r\n"
+                        + "get " + k + "\r\n"
+                        + "set " + c + " 0 0 1\r\n0\r\n"
+                        + "incr " + c + " 1\r\n"
+                        + "incr " + c + " 1\r\n"
+                        + "delete " + k + "\r\n";
+                String rep = "STORED\r\n"
+                        + "VALUE " + k + " 0 " + v.length() + "\r\n" + v + "\r\nEND\r\n"
+                        + "STORED\r\n"
+                        + "VALUE " + k + " 0 " + (v.length() + 1) + "\r\n" + v + "x\r\nEND\r\n"
+                        + "STORED\r\n"
+                        + "1\r\n"
+                        + "2\r\n"
+                        + "DELETED\r\n";
+                expect = rep.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                want = List.of(rep);
+                queue(req.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                return;
+            }
             java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
             b.writeBytes(Resp.encode("SET", k, v));
             b.writeBytes(Resp.encode("GET", k));
@@ -191,6 +232,19 @@ final class Load implements AutoCloseable {
                 buf.get(in, inLen, buf.remaining());
                 inLen += n;
                 buf.clear();
+            }
+            if (memcache) {
+                // Compared as the bytes arrive: the first wrong byte is a failure, not a wait.
+                int n0 = Math.min(inLen, expect.length);
+                if (!java.util.Arrays.equals(in, 0, n0, expect, 0, n0) || inLen > expect.length) {
+                    got = List.of(new String(in, 0, inLen, java.nio.charset.StandardCharsets.US_ASCII));
+                    return true;
+                }
+                if (n < 0 && inLen < expect.length) throw new java.io.EOFException("connection closed by peer");
+                if (inLen < expect.length) return false;
+                got = List.of(new String(in, 0, inLen, java.nio.charset.StandardCharsets.US_ASCII));
+                inLen = 0;
+                return true;
             }
             int[] pos = {0};
             while (got.size() < want.size()) {
@@ -248,7 +302,7 @@ final class Load implements AutoCloseable {
                                 continue;
                             }
                             if (!p.authenticating) {
-                                requests.addAndGet(p.want.size());
+                                requests.addAndGet(memcache ? 8 : p.want.size());
                                 pipelines.incrementAndGet();
                                 p.done++;
                                 maxPipelineMicros.accumulateAndGet((System.nanoTime() - p.sentNanos) / 1000, Math::max);
@@ -308,6 +362,20 @@ final class Load implements AutoCloseable {
                 continue;
             }
             churnConnects.incrementAndGet();
+            if (memcache) {
+                try (c) {
+                    c.sendRaw("set " + prefix + ":churn:" + id + ":" + seq + " 0 30 1\r\nv\r\n");
+                    String r = readLine(c.socket().getInputStream());
+                    if (!"STORED".equals(r)) {
+                        fail("churn " + id + " (local port " + c.socket().getLocalPort() + "): set answered " + r);
+                    } else {
+                        requests.incrementAndGet();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    if (running) fail("churn " + id + ": " + e);
+                }
+                continue;
+            }
             try (c) {
                 if (password != null && !"OK".equals(c.call("AUTH", password))) {
                     fail("churn " + id + ": AUTH refused");
@@ -418,6 +486,21 @@ final class Load implements AutoCloseable {
                 // closing anyway
             }
         }
+    }
+
+    /** One line without its CRLF, read byte by byte (nothing is buffered past it); null at EOF. */
+    private static String readLine(java.io.InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                byte[] line = b.toByteArray();
+                int n = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
+                return new String(line, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            b.write(c);
+        }
+        return null;
     }
 
     private static void sleep(long ms) {
