@@ -88,6 +88,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         pending.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
             pending = null;
             ctx.writeAndFlush(response.encode());
+            if (handoff == null) {
+                // The change that went live may be this one, and the drain thread may not have
+                // told this connection yet: it follows the change now, not after a read here.
+                handoff = daemon.adminHandoff();
+            }
             if (handoff != null) {
                 migrate(ctx.channel()); // with the lines still waiting: the new process answers them
                 return;

@@ -69,6 +69,8 @@ public final class Daemon implements Handover.Host {
     private volatile JsonObject lastHandoff;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
+    /** The handoff that made this process a predecessor (admin connections move through it). */
+    private volatile Handover handover;
     private volatile boolean stopping;
 
     public Daemon(Options opts) {
@@ -323,6 +325,7 @@ public final class Daemon implements Handover.Host {
                 return AdminResponse.err("change not applied: " + e.getMessage());
             }
             handedOver = true;
+            this.handover = handover;
             String warning = "";
             if (persist) {
                 try {
@@ -394,6 +397,17 @@ public final class Daemon implements Handover.Host {
                 sleep(20);
             }
         }
+    }
+
+    /**
+     * Where an admin connection goes once this process has handed over (null while it serves).
+     * The connection that asked for the change checks this when it writes the reply: the drain
+     * thread's {@link AdminServer#handOff} may reach it only after the reply, and it must not read
+     * (and answer from this old process) what the operator sends next.
+     */
+    public AdminServer.AdminHandoff adminHandoff() {
+        Handover h = handover;
+        return h == null ? null : h::migrateAdmin;
     }
 
     // ---- counters across a handoff ----
