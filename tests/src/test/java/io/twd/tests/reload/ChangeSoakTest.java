@@ -34,7 +34,7 @@ class ChangeSoakTest {
                     "A:",
                     "  listen: 127.0.0.1:" + portA,
                     "  redis: true",
-                    "  timeout: 1000",
+                    "  timeout: 4000",
                     "  servers:",
                     "   - " + r1.serverLine(1, "r1"),
                     "   - " + r2.serverLine(1, "r2"),
@@ -50,9 +50,9 @@ class ChangeSoakTest {
                 watch.start();
                 try {
                     for (int i = 0; i < CHANGES; i++) {
-                        d.change(admin, "pool set A timeout=" + (i % 2 == 0 ? 2000 : 1000));
+                        d.change(admin, "pool set A timeout=" + (i % 2 == 0 ? 4500 : 4000));
                     }
-                    assertEquals("1000", d.poolShow("A").get("timeout").getAsString());
+                    assertEquals("4000", d.poolShow("A").get("timeout").getAsString());
                     d.assertOnlyCurrentRuns(20_000);
                     load.awaitProgress(20, 20_000);
                     LiveDaemon.sleep(300); // one more stats read from the last process alone

@@ -50,7 +50,7 @@ class HandoffFailureTest {
                 "A:",
                 "  listen: 127.0.0.1:" + portA,
                 "  redis: true",
-                "  timeout: 3000",
+                "  timeout: 4000",
                 "  servers:",
                 "   - " + r1.serverLine(1, "r1"),
                 "   - " + r2.serverLine(1, "r2"),
@@ -85,9 +85,9 @@ class HandoffFailureTest {
             assertSuccessorsGone(d, 1);
 
             // After all that, a good change still applies.
-            d.change("pool set A timeout=2000");
+            d.change("pool set A timeout=4500");
             load.awaitProgress(5, 20_000);
-            assertEquals("2000", d.poolShow("A").get("timeout").getAsString());
+            assertEquals("4500", d.poolShow("A").get("timeout").getAsString());
             d.assertOnlyCurrentRuns(15_000);
 
             load.stop();
@@ -130,7 +130,7 @@ class HandoffFailureTest {
             load.awaitProgress(10, 20_000);
             Snapshot before = Snapshot.of(d);
             long t0 = System.nanoTime();
-            String reason = assertRejected(d, before, load, "pool set A timeout=1234", expected);
+            String reason = assertRejected(d, before, load, "pool set A timeout=4321", expected);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertSuccessorsGone(d, 1);
             if (alsoUpgrade) {

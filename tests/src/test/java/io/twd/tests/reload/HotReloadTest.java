@@ -77,10 +77,10 @@ class HotReloadTest {
                 assertEquals(List.of("A", "B", "C"), d.admin("pool list").body());
 
                 // 2. pool set A timeout=: same listener, the new attribute live and on disk.
-                d.change("pool set A timeout=2500");
+                d.change("pool set A timeout=4500");
                 afterChange(d, load);
-                assertEquals("2500", d.poolShow("A").get("timeout").getAsString());
-                assertEquals(2500, d.configOnDisk().pool("A").orElseThrow().timeout());
+                assertEquals("4500", d.poolShow("A").get("timeout").getAsString());
+                assertEquals(4500, d.configOnDisk().pool("A").orElseThrow().timeout());
 
                 // 3. pool set A server+=: a third server in A's ring, taking part of the keys.
                 d.change("pool set A server+=\"" + r3.serverLine(1, "r3") + "\"");
@@ -104,7 +104,7 @@ class HotReloadTest {
                         "A:",
                         "  listen: 127.0.0.1:" + portA,
                         "  redis: true",
-                        "  timeout: 2500",
+                        "  timeout: 4500",
                         "  server_retry_timeout: 7000",
                         "  servers:",
                         "   - " + r1.serverLine(1, "r1"),

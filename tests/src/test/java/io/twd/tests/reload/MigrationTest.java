@@ -99,7 +99,7 @@ class MigrationTest {
                 int drainingSeen = 0;
                 for (int i = 0; i < CHANGES; i++) {
                     String line = switch (i % 3) {
-                        case 0 -> "pool set A timeout=" + (3000 + i);
+                        case 0 -> "pool set A timeout=" + (4000 + i);
                         case 1 -> "reload";
                         default -> "upgrade";
                     };

@@ -34,25 +34,25 @@ class SignalsTest {
                     "   - " + r1.serverLine(1, "r1"),
                     "   - " + r2.serverLine(1, "r2"),
                     "");
-            try (LiveDaemon d = LiveDaemon.start(head + "  timeout: 1000\n" + servers, "--drain-timeout", "10")) {
+            try (LiveDaemon d = LiveDaemon.start(head + "  timeout: 4000\n" + servers, "--drain-timeout", "10")) {
                 List<BoundaryClient> stopping = new ArrayList<>();
                 try (Load load = Load.start(portA, 8, 1)) {
                     load.awaitProgress(10, 20_000);
 
                     // SIGHUP: reload the edited file.
-                    d.twd.rewriteConfig(head + "  timeout: 1500\n" + servers);
+                    d.twd.rewriteConfig(head + "  timeout: 4500\n" + servers);
                     long first = d.pid();
                     signal(first, "HUP");
                     long second = d.awaitNewPid(first, 60_000);
                     d.awaitExit(first, 15_000);
-                    assertEquals("1500", d.poolShow("A").get("timeout").getAsString(), "SIGHUP re-read the file");
+                    assertEquals("4500", d.poolShow("A").get("timeout").getAsString(), "SIGHUP re-read the file");
                     load.awaitProgress(5, 20_000);
 
                     // SIGUSR2: upgrade, same config.
                     signal(second, "USR2");
                     long third = d.awaitNewPid(second, 60_000);
                     d.awaitExit(second, 15_000);
-                    assertEquals("1500", d.poolShow("A").get("timeout").getAsString());
+                    assertEquals("4500", d.poolShow("A").get("timeout").getAsString());
                     load.awaitProgress(5, 20_000);
                     d.assertOnlyCurrentRuns(15_000);
 
