@@ -89,12 +89,6 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flushServers();
-        loop.flushClients();
-    }
-
-    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A client that does not read its replies stops being read from, so replies cannot pile
         // up without bound; it resumes when the socket drains.

@@ -156,11 +156,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flushClients();
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!closed) {
             stats.serverEof++;
