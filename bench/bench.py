@@ -144,6 +144,21 @@ def wait_port(port, timeout=30, proc=None):
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
 
+def cpu_ns(pid):
+    """CPU time used so far by every live thread of pid, in ns (schedstat: run time on a CPU)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    except OSError:
+        return None
+    return total
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -182,7 +197,7 @@ def memcache_probe(port):
 
 # ----------------------------------------------------------------------------- load tools
 
-def redis_benchmark(port, test, pipeline, n, clients=50, keyspace=100000):
+def redis_benchmark(port, test, pipeline, n, clients=50, keyspace=100000, pid=None):
     argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(clients), "-n", str(n),
             "-r", str(keyspace), "-P", str(pipeline), "--csv"]
     if test == "MGET":
@@ -190,22 +205,29 @@ def redis_benchmark(port, test, pipeline, n, clients=50, keyspace=100000):
     else:
         argv += ["-t", test.lower()]
     t0 = time.time()
+    c0 = cpu_ns(pid) if pid else None
     out = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    c1 = cpu_ns(pid) if pid else None
     rows = list(csv.reader(io.StringIO(out.stdout)))
     data = [r for r in rows if r and r[0] != "test"]
     if not data:
         raise RuntimeError(f"redis-benchmark gave no result: {out.stdout} {out.stderr}")
     r = data[-1]
     return {"rps": float(r[1]), "p50_ms": float(r[4]), "p99_ms": float(r[6]), "max_ms": float(r[7]),
-            "seconds": round(time.time() - t0, 2)}
+            "seconds": round(time.time() - t0, 2),
+            "cpu_us": round((c1 - c0) / 1000 / n, 3) if c0 is not None and c1 is not None else None}
 
 
-def loadgen(args, timeout=600):
+def loadgen(args, timeout=600, pid=None):
+    c0 = cpu_ns(pid) if pid else None
     out = subprocess.run([LOADGEN, "run"] + [str(a) for a in args], capture_output=True, text=True,
                          timeout=timeout)
+    c1 = cpu_ns(pid) if pid else None
     if out.returncode != 0:
         raise RuntimeError(f"loadgen failed: {out.stderr}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["cpu_us"] = round((c1 - c0) / 1000 / res["requests"], 3) if c0 is not None and c1 and res["requests"] else None
+    return res
 
 
 def admin(path, line, timeout=120):
@@ -233,11 +255,13 @@ def median(xs):
 
 def summarize(samples):
     """samples: list of dicts with rps/p50_ms/p99_ms -> medians (and the raw values)."""
+    cpu = [s["cpu_us"] for s in samples if s.get("cpu_us") is not None]
     return {
         "rps": round(median([s["rps"] for s in samples]), 1),
         "p50_ms": round(median([s["p50_ms"] for s in samples]), 3),
         "p99_ms": round(median([s["p99_ms"] for s in samples]), 3),
-        "rounds": [{k: s[k] for k in ("rps", "p50_ms", "p99_ms")} for s in samples],
+        "cpu_us": round(median(cpu), 2) if cpu else None,
+        "rounds": [{k: s.get(k) for k in ("rps", "p50_ms", "p99_ms", "cpu_us")} for s in samples],
     }
 
 
@@ -247,8 +271,14 @@ def rotate(targets, r):
     return order if r % 2 == 0 else list(reversed(order))
 
 
+def target_pid(name):
+    return current_pid({"direct": "redis1"}.get(name, name))
+
+
 def phase_redis(opts, targets):
     cases = [("GET", 1), ("SET", 1), ("GET", 16), ("SET", 16), ("MGET", 1)]
+    if opts.cases:
+        cases = [c for c in cases if f"{c[0]} P{c[1]}" in opts.cases.split(",")]
     scale = opts.scale
     n_for = {("GET", 1): 150000, ("SET", 1): 150000, ("GET", 16): 800000, ("SET", 16): 800000,
              ("MGET", 1): 60000}
@@ -265,10 +295,11 @@ def phase_redis(opts, targets):
             for name, port in rotate(targets, r):
                 if test == "MGET" and name == "direct":
                     pass  # one redis: the reference for what MGET costs without sharding
-                res = redis_benchmark(port, test, pipe, max(5000, int(n_for[(test, pipe)] * scale)))
+                res = redis_benchmark(port, test, pipe, max(5000, int(n_for[(test, pipe)] * scale)),
+                                      pid=target_pid(name))
                 results.setdefault(case, {}).setdefault(name, []).append(res)
                 log(f"round {r + 1}/{opts.rounds} {case:8s} {name:10s} {res['rps']:>10.0f} rps  "
-                    f"p50 {res['p50_ms']:.3f}  p99 {res['p99_ms']:.3f} ms")
+                    f"p50 {res['p50_ms']:.3f}  p99 {res['p99_ms']:.3f} ms  cpu {res['cpu_us']} us/req")
     return {case: {name: summarize(s) for name, s in per.items()} for case, per in results.items()}
 
 
@@ -283,7 +314,7 @@ def phase_memcache(opts, targets):
             case = f"{op} P1"
             for name, port in rotate(targets, r):
                 res = loadgen(["-p", port, "-P", "memcache", "-o", op, "-c", 50, "-r", 100000, "-d", 32,
-                               "-t", secs])
+                               "-t", secs], pid=current_pid({"direct": "memcached1"}.get(name, name)))
                 results.setdefault(case, {}).setdefault(name, []).append(res)
                 log(f"round {r + 1}/{opts.rounds} mc {case:6s} {name:10s} {res['rps']:>10.0f} rps  "
                     f"p50 {res['p50_ms']:.3f}  p99 {res['p99_ms']:.3f} ms  errors {res['errors']}")
@@ -512,7 +543,8 @@ def markdown(res):
         cols = ["direct", "nutcracker"] + twds
         head = "| case | " + " | ".join(f"{c} rps" for c in cols) + " | " + \
                " | ".join(f"{t}/nc" for t in twds) + " | " + " | ".join(f"{t}/direct" for t in twds) + \
-               " | p50 ms (" + "/".join(c if c != "nutcracker" else "nc" for c in cols) + ") | p99 ms (same order) |"
+               " | p50 ms (" + "/".join(c if c != "nutcracker" else "nc" for c in cols) + ") | p99 ms (same order)" + \
+               " | CPU us/req (same order) |"
         L.append(head)
         L.append("|" + "---|" * (head.count("|") - 1))
         for case, per in data.items():
@@ -521,11 +553,11 @@ def markdown(res):
             r_d = [fmt(ratio(per.get(t, {}).get("rps"), per.get("direct", {}).get("rps")), 2) for t in twds]
             p50 = " / ".join(fmt(per.get(c, {}).get("p50_ms"), 3) for c in cols)
             p99 = " / ".join(fmt(per.get(c, {}).get("p99_ms"), 3) for c in cols)
+            cpu = " / ".join(fmt(per.get(c, {}).get("cpu_us"), 2) for c in cols)
             L.append(f"| {case} | " + " | ".join(rps) + " | " + " | ".join(r_nc) + " | " + " | ".join(r_d) +
-                     f" | {p50} | {p99} |")
+                     f" | {p50} | {p99} | {cpu} |")
         L.append("")
-    rl = res.get("reload")
-    if rl:
+    for rl in res.get("reloads", {}).values():
         ul = rl["under_load"]
         L.append(f"### Reload ({rl['process']}: `pool set bench_redis timeout=...` on the admin socket)\n")
         L.append(f"- apply time, idle: median {rl['idle_apply_ms']['median']} ms "
@@ -569,9 +601,13 @@ def main():
     ap.add_argument("--threads", default="1,2", help="twd --threads values, one twd process each (default 1,2)")
     ap.add_argument("--only", default="redis,memcache,reload,memory",
                     help="phases to run, comma-separated (default: all)")
+    ap.add_argument("--cases", help='redis cases to run, e.g. "GET P1,MGET P1" (default: all five)')
     ap.add_argument("--idle", type=int, default=10000, help="idle client connections for memory (default 10000)")
     ap.add_argument("--out", default=os.path.join(BENCH, "results"), help="results directory")
     ap.add_argument("--twd", default=os.path.join(ROOT, "bin", "twd"), help="twd launcher (default bin/twd)")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=LAUNCHER",
+                    help="also run another twd build (e.g. base=/tmp/old/bin/twd) as target NAME-tN, "
+                         "for before/after comparisons in the same run")
     ap.add_argument("--loadgen", required=True, help=argparse.SUPPRESS)
     opts = ap.parse_args()
     LOADGEN = opts.loadgen
@@ -589,12 +625,15 @@ def main():
     log(f"logs and configs in {run_dir}")
     res = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "mode": "quick" if opts.quick else "full",
            "rounds": opts.rounds, "command": os.environ.get("TWD_BENCH_COMMAND", "bench/run"),
-           "machine": machine(), "twd_processes": [f"twd-t{t}" for t in threads]}
+           "machine": machine()}
+    builds = [("twd", opts.twd)] + [tuple(a.split("=", 1)) for a in opts.also]
+    twds = [(f"{b}-t{t}", launcher, t) for b, launcher in builds for t in threads]
+    res["twd_processes"] = [name for name, _, _ in twds]
 
-    n_ports = 4 + 3 + 3 * len(threads)
+    n_ports = 4 + 3 + 3 * len(twds)
     ports = free_ports(n_ports)
     r1, r2, m1, m2, nc_redis, nc_mc, nc_stats = ports[:7]
-    twd_ports = {t: ports[7 + 3 * i: 10 + 3 * i] for i, t in enumerate(threads)}
+    twd_ports = {name: ports[7 + 3 * i: 10 + 3 * i] for i, (name, _, _) in enumerate(twds)}
 
     try:
         # Backends.
@@ -620,33 +659,33 @@ def main():
 
         # twd, one process per --threads value, the same pools.
         twd_admin = {}
-        for t in threads:
-            tr, tm, ts = twd_ports[t]
-            conf = os.path.join(run_dir, f"twd-t{t}.yml")
+        for name, launcher, t in twds:
+            tr, tm, ts = twd_ports[name]
+            conf = os.path.join(run_dir, f"{name}.yml")
             with open(conf, "w") as f:
                 f.write(pool_yaml("bench_redis", tr, True, servers_r) + pool_yaml("bench_mc", tm, False, servers_m))
-            sock = os.path.join(run_dir, f"twd-t{t}.sock")
-            pidfile = os.path.join(run_dir, f"twd-t{t}.pid")
-            p = start(f"twd-t{t}", [opts.twd, "-c", conf, "-s", str(ts), "-a", "127.0.0.1", "--threads", str(t),
-                                    "--admin-socket", sock, "-p", pidfile, "-v", "4"], pidfile=pidfile)
+            sock = os.path.join(run_dir, f"{name}.sock")
+            pidfile = os.path.join(run_dir, f"{name}.pid")
+            p = start(name, [launcher, "-c", conf, "-s", str(ts), "-a", "127.0.0.1", "--threads", str(t),
+                             "--admin-socket", sock, "-p", pidfile, "-v", "4"], pidfile=pidfile)
             wait_port(tr, proc=p)
-            twd_admin[t] = sock
-        res["twd_jvm_flags"] = jvm_flags(current_pid(f"twd-t{threads[0]}"))
+            twd_admin[name] = sock
+        res["twd_jvm_flags"] = jvm_flags(current_pid(twds[0][0]))
 
         # Memory first, on fresh processes.
         if "memory" in phases:
-            procs = [("nutcracker", "nutcracker", nc_redis)] + [(f"twd-t{t}", f"twd-t{t}", twd_ports[t][0]) for t in threads]
+            procs = [("nutcracker", "nutcracker", nc_redis)] + [(n, n, twd_ports[n][0]) for n, _, _ in twds]
             res["memory"] = phase_memory(opts, procs)
 
-        redis_targets = [("direct", r1), ("nutcracker", nc_redis)] + [(f"twd-t{t}", twd_ports[t][0]) for t in threads]
+        redis_targets = [("direct", r1), ("nutcracker", nc_redis)] + [(n, twd_ports[n][0]) for n, _, _ in twds]
         if "redis" in phases:
             res["redis"] = phase_redis(opts, redis_targets)
 
         if "memcache" in phases:
             mc_targets = [("direct", m1), ("nutcracker", nc_mc)]
-            twd_mc = [t for t in threads if memcache_probe(twd_ports[t][1])]
+            twd_mc = [n for n, _, _ in twds if memcache_probe(twd_ports[n][1])]
             if twd_mc:
-                mc_targets += [(f"twd-t{t}", twd_ports[t][1]) for t in twd_mc]
+                mc_targets += [(n, twd_ports[n][1]) for n in twd_mc]
             else:
                 res["memcache_note"] = ("twd: not measured: this build of twd does not serve memcache pools "
                                         "(a memcached set/get through its memcache listener gets no valid reply); "
@@ -655,8 +694,10 @@ def main():
             res["memcache"] = phase_memcache(opts, mc_targets)
 
         if "reload" in phases:
-            t = max(threads)
-            res["reload"] = phase_reload(opts, f"twd-t{t}", twd_ports[t][0], twd_admin[t])
+            for name, _, t in twds:
+                if t == max(threads):
+                    res.setdefault("reloads", {})[name] = phase_reload(opts, name, twd_ports[name][0], twd_admin[name])
+            res["reload"] = res["reloads"][twds[[t for _, _, t in twds].index(max(threads))][0]]
 
         res["targets"] = evaluate(res, res["twd_processes"])
         res["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
