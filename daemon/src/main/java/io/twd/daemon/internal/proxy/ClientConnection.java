@@ -26,6 +26,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     protected final Engine engine;
     protected final ServerPool pool;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private final WriteBatch out = new WriteBatch();
     protected Channel channel;
     private LoopState loop;
     private PoolCounters stats;
@@ -111,6 +112,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             engine.connectionClosed();
         }
+        out.release();
         Request r;
         while ((r = queue.pollFirst()) != null) {
             r.discard();
@@ -213,10 +215,15 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             ByteBuf reply = r.reply;
             r.reply = null;
             if (reply != null) {
-                channel.write(reply, channel.voidPromise());
+                if (closed) {
+                    reply.release();
+                } else {
+                    out.add(channel, reply);
+                }
                 wrote = true;
             }
             if (r.closeAfter) {
+                out.drainTo(channel);
                 channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
                 while ((r = queue.pollFirst()) != null) {
@@ -257,6 +264,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!closed) {
             closeWhenIdle = true;
             handoff = null;
+            out.drainTo(channel);
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -265,6 +273,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         ClientHandoff target = handoff;
         handoff = null;
         // Flush first: the successor must not write to the socket before our last reply is out.
+        out.drainTo(channel);
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (closed) {
                 return;
@@ -287,6 +296,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
 
     void flush() {
         if (!closed) {
+            out.drainTo(channel);
             channel.flush();
         }
     }

@@ -28,6 +28,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     private final ArrayDeque<Request> unsent = new ArrayDeque<>();
     private final ArrayDeque<Request> inflight = new ArrayDeque<>();
+    private final WriteBatch out = new WriteBatch();
     private Channel channel;
     private boolean connected;
     private boolean closed;
@@ -93,12 +94,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         stats.requestBytes += r.requestBytes;
         ByteBuf payload = r.payload;
         r.payload = null;
-        channel.write(payload, channel.voidPromise());
+        out.add(channel, payload);
         loop.markDirty(this);
     }
 
     void flush() {
         if (connected && !closed) {
+            out.drainTo(channel);
             channel.flush();
         }
     }
@@ -120,6 +122,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (timeoutNanos != 0 && !inflight.isEmpty()) {
             armTimer(Math.max(0, inflight.peekFirst().deadlineNanos - System.nanoTime()));
         }
+        out.drainTo(channel);
         ctx.flush();
     }
 
@@ -180,6 +183,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         closed = true;
+        out.release();
         stats.serverConnections--;
         server.clearConnection(loop.index, this);
         if (timer != null) {
