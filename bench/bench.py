@@ -159,10 +159,10 @@ def cpu_ns(pid):
     return total
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS:"):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return None
 
@@ -285,9 +285,11 @@ def phase_redis(opts, targets):
     # Fill the keyspace (through nutcracker: both shards) and warm every target, twd's JIT above all.
     log("redis: filling keys and warming up every target")
     for name, port in targets:
-        redis_benchmark(port, "SET", 16, max(20000, int(400000 * scale)))
+        redis_benchmark(port, "SET", 16, max(20000, int(600000 * scale)))
+        redis_benchmark(port, "GET", 16, max(20000, int(400000 * scale)))
+        redis_benchmark(port, "SET", 1, max(10000, int(100000 * scale)))
         redis_benchmark(port, "GET", 1, max(10000, int(100000 * scale)))
-        redis_benchmark(port, "MGET", 1, max(5000, int(30000 * scale)))
+        redis_benchmark(port, "MGET", 1, max(5000, int(80000 * scale)))
     results = {}
     for r in range(opts.rounds):
         for test, pipe in cases:
@@ -337,7 +339,7 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
     out["idle_apply_ms"] = {"median": round(median(times)), "min": round(min(times)), "max": round(max(times)),
                             "all": [round(t) for t in times]}
     # 2. Under load: a paced client load through twd, a change every few seconds.
-    logfile = os.path.join(run_dir, "reload-load.log")
+    logfile = os.path.join(run_dir, f"reload-load-{twd_name}.log")
     changes = opts.load_reloads
     gap = 2.5
     duration = 2 + changes * gap + 2
@@ -367,8 +369,14 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
         lo, hi = t0 - 0.5, t1 + 1.0
         w = [r for r in recs if lo <= r[0] <= hi]
         lat = sorted(r[1] for r in w)
+        before = [r[1] for r in w if r[0] < t1]
+        after = [r[1] for r in w if r[0] >= t1]
+        slow = sorted(w, key=lambda r: -r[1])[:3]
         per_change.append({
             "apply_ms": round((t1 - t0) * 1000), "ok": ok, "requests": len(w),
+            "max_ms_before_ok": round(max(before), 2) if before else None,
+            "max_ms_after_ok": round(max(after), 2) if after else None,
+            "slowest": [[round((r[0] - t1) * 1000), round(r[1], 1)] for r in slow],
             "failed": sum(1 for r in w if r[2] != 0),
             "p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 2) if lat else None,
             "max_ms": round(lat[-1], 2) if lat else None,
@@ -458,6 +466,16 @@ def ratio(a, b):
     return round(a / b, 2) if a and b else None
 
 
+def paired(per, a, b):
+    """Median over rounds of a's rps / b's rps in the same round: the two ran seconds apart,
+    so a slow drift in the machine's load cancels out."""
+    if a not in per or b not in per:
+        return None
+    ra, rb = per[a]["rounds"], per[b]["rounds"]
+    xs = [x["rps"] / y["rps"] for x, y in zip(ra, rb) if x["rps"] and y["rps"]]
+    return round(median(xs), 2) if xs else None
+
+
 def machine():
     cpu = ""
     try:
@@ -488,7 +506,7 @@ def evaluate(res, twd_names):
         for case, need in (("GET P1", 1.0), ("SET P1", 1.0), ("GET P16", 1.5), ("SET P16", 1.5), ("MGET P1", 1.5)):
             c = redis.get(case, {})
             if t in c and "nutcracker" in c:
-                got = ratio(c[t]["rps"], c["nutcracker"]["rps"])
+                got = paired(c, t, "nutcracker")
                 checks.append({"target": f"{case} throughput {t}/nutcracker >= {need}x", "value": got,
                                "met": got is not None and got >= need})
         for case in ("GET P1", "SET P1"):
@@ -540,6 +558,9 @@ def markdown(res):
                 L.append(f"### {title}\n\n{res.get('memcache_note', 'not measured')}\n")
             continue
         L.append(f"### {title}\n")
+        L.append("rps, p50 and p99: medians over the rounds; ratios: median of the per-round ratios "
+                 "(the targets ran seconds apart in each round); CPU: the process's CPU time "
+                 "(all threads) per request, the figure least disturbed by other load on the machine.\n")
         cols = ["direct", "nutcracker"] + twds
         head = "| case | " + " | ".join(f"{c} rps" for c in cols) + " | " + \
                " | ".join(f"{t}/nc" for t in twds) + " | " + " | ".join(f"{t}/direct" for t in twds) + \
@@ -549,8 +570,8 @@ def markdown(res):
         L.append("|" + "---|" * (head.count("|") - 1))
         for case, per in data.items():
             rps = [fmt(per.get(c, {}).get("rps")) for c in cols]
-            r_nc = [fmt(ratio(per.get(t, {}).get("rps"), per.get("nutcracker", {}).get("rps")), 2) for t in twds]
-            r_d = [fmt(ratio(per.get(t, {}).get("rps"), per.get("direct", {}).get("rps")), 2) for t in twds]
+            r_nc = [fmt(paired(per, t, "nutcracker"), 2) for t in twds]
+            r_d = [fmt(paired(per, t, "direct"), 2) for t in twds]
             p50 = " / ".join(fmt(per.get(c, {}).get("p50_ms"), 3) for c in cols)
             p99 = " / ".join(fmt(per.get(c, {}).get("p99_ms"), 3) for c in cols)
             cpu = " / ".join(fmt(per.get(c, {}).get("cpu_us"), 2) for c in cols)
@@ -582,6 +603,10 @@ def markdown(res):
             if v.get("jvm_heap"):
                 L.append(f"\n{label} heap with the idle clients: `{v['jvm_heap']}`")
         L.append("")
+    mal = res.get("memory_after_load")
+    if mal:
+        L.append("Resident memory after the redis load: " + "; ".join(
+            f"{k} {v['rss_mb']} MB (peak {v['peak_rss_mb']} MB)" for k, v in mal.items()) + "\n")
     L.append("### Targets (issue 7)\n")
     L.append("| target | value | met |")
     L.append("|---|---|---|")
@@ -597,7 +622,7 @@ def main():
     ap = argparse.ArgumentParser(prog="bench/run", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run: 1 round, short runs (~1-2 min)")
-    ap.add_argument("--rounds", type=int, help="alternated rounds per case (default 3, quick 1)")
+    ap.add_argument("--rounds", type=int, help="alternated rounds per case (default 5, quick 1)")
     ap.add_argument("--threads", default="1,2", help="twd --threads values, one twd process each (default 1,2)")
     ap.add_argument("--only", default="redis,memcache,reload,memory",
                     help="phases to run, comma-separated (default: all)")
@@ -611,7 +636,7 @@ def main():
     ap.add_argument("--loadgen", required=True, help=argparse.SUPPRESS)
     opts = ap.parse_args()
     LOADGEN = opts.loadgen
-    opts.rounds = opts.rounds or (1 if opts.quick else 3)
+    opts.rounds = opts.rounds or (1 if opts.quick else 5)
     opts.scale = 0.3 if opts.quick else 1.0
     opts.reloads = 3 if opts.quick else 10
     opts.load_reloads = 2 if opts.quick else 5
@@ -680,6 +705,16 @@ def main():
         redis_targets = [("direct", r1), ("nutcracker", nc_redis)] + [(n, twd_ports[n][0]) for n, _, _ in twds]
         if "redis" in phases:
             res["redis"] = phase_redis(opts, redis_targets)
+            # Resident memory after the load, and its peak (VmHWM) over the process's life.
+            after = {}
+            for name in ["nutcracker"] + [n for n, _, _ in twds]:
+                pid = current_pid(name)
+                after[name] = {"rss_mb": round(rss_kb(pid) / 1024, 1),
+                               "peak_rss_mb": round(rss_kb(pid, "VmHWM:") / 1024, 1)}
+                if name.startswith(tuple(n for n, _, _ in twds)):
+                    after[name]["jvm_heap"] = jvm_heap(pid)
+            res["memory_after_load"] = after
+            log(f"memory after the redis load: {after}")
 
         if "memcache" in phases:
             mc_targets = [("direct", m1), ("nutcracker", nc_mc)]
