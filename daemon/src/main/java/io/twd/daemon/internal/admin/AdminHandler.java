@@ -68,10 +68,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
             return;
         }
         ctx.channel().config().setAutoRead(false);
-        pending = daemon.submitChange(request);
-        pending.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
+        Daemon.PendingChange change = daemon.submitChange(request);
+        pending = change;
+        change.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
             pending = null;
-            ctx.writeAndFlush(response.encode());
+            ctx.writeAndFlush(response.encode()).addListener(f -> change.replySent());
             ctx.channel().config().setAutoRead(true);
         }));
     }

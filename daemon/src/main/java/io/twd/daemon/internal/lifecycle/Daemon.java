@@ -50,6 +50,8 @@ public final class Daemon implements Handover.Host {
     }
 
     static final long BUSY_TIMEOUT_SECONDS = 60;
+    /** How long a handed-over process waits for the admin reply of its change to be written. */
+    static final long REPLY_TIMEOUT_SECONDS = 5;
 
     private final Options opts;
     private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
@@ -208,12 +210,22 @@ public final class Daemon implements Handover.Host {
     // ---- changes ----
 
     /** A change waiting for its turn or being applied. */
-    public record PendingChange(CompletableFuture<AdminResponse> result, AtomicBoolean started) {
+    public record PendingChange(CompletableFuture<AdminResponse> result, AtomicBoolean started,
+                                CompletableFuture<Void> replied) {
         /** Drops the change if it has not started yet (its client went away). */
         public void cancelIfWaiting() {
             if (started.compareAndSet(false, true)) {
                 result.complete(AdminResponse.err("cancelled: the client went away"));
             }
+        }
+
+        /**
+         * The reply has been written to whoever asked (or cannot be): after a handoff, the old
+         * process waits for this before it moves connections and closes its admin connections,
+         * which would otherwise race with the reply and could drop it.
+         */
+        public void replySent() {
+            replied.complete(null);
         }
     }
 
@@ -225,12 +237,13 @@ public final class Daemon implements Handover.Host {
     public PendingChange submitChange(AdminRequest request) {
         CompletableFuture<AdminResponse> result = new CompletableFuture<>();
         AtomicBoolean started = new AtomicBoolean();
+        CompletableFuture<Void> replied = new CompletableFuture<>();
         changes.execute(() -> {
             if (!started.compareAndSet(false, true)) {
                 return;
             }
             try {
-                result.complete(applyChange(request));
+                result.complete(applyChange(request, replied));
             } catch (RuntimeException e) {
                 Log.error("change failed: %s", e);
                 result.complete(AdminResponse.err("change not applied: " + e.getMessage()));
@@ -241,10 +254,10 @@ public final class Daemon implements Handover.Host {
                 result.complete(AdminResponse.err("busy: another change is still being applied; try again"));
             }
         });
-        return new PendingChange(result, started);
+        return new PendingChange(result, started, replied);
     }
 
-    private AdminResponse applyChange(AdminRequest request) {
+    private AdminResponse applyChange(AdminRequest request, CompletableFuture<Void> replied) {
         if (handedOver || stopping) {
             return AdminResponse.err("this process is draining; send the command again (the new process serves it)");
         }
@@ -293,7 +306,7 @@ public final class Daemon implements Handover.Host {
             }
             Log.notice("handoff: generation %d is live in pid %d; draining", generation + 1, pid);
             TwdConfig running = config;
-            Thread drain = new Thread(() -> drainAndExit(handover, running, candidate), "twd-drain");
+            Thread drain = new Thread(() -> drainAndExit(handover, running, candidate, replied), "twd-drain");
             drain.start();
             return AdminResponse.ok("generation=" + (generation + 1) + " pid=" + pid + warning);
         } catch (IOException e) {
@@ -316,9 +329,17 @@ public final class Daemon implements Handover.Host {
     }
 
     /** After the successor is live: move or finish every client, pass the counters on, exit. */
-    private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig) {
-        // Let the admin reply that announced the change go out before connections move.
-        sleep(50);
+    private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig,
+                              CompletableFuture<Void> replied) {
+        // The admin reply that announces the change goes out before connections move and before
+        // the admin connections close (a fixed 50 ms sleep lost the reply on a loaded machine).
+        try {
+            replied.get(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            Log.warn("handoff: the admin reply was not written within %d s; draining anyway", REPLY_TIMEOUT_SECONDS);
+        }
         engine.handOffClients(handover.clientHandoff(running, successorConfig));
         waitForClients(opts.drainTimeoutMillis());
         admin.closeConnections();
@@ -398,7 +419,9 @@ public final class Daemon implements Handover.Host {
     }
 
     void reloadFromSignal(AdminRequest request) {
-        submitChange(request).result().thenAccept(r -> {
+        PendingChange change = submitChange(request);
+        change.result().thenAccept(r -> {
+            change.replySent();
             if (r.ok()) {
                 Log.notice("%s: %s", request.toLine(), r.text());
             } else {
