@@ -26,6 +26,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     protected final Engine engine;
     protected final ServerPool pool;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private final WriteBatch out = new WriteBatch();
     protected Channel channel;
     private LoopState loop;
     private PoolCounters stats;
@@ -91,12 +92,6 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flushServers();
-        loop.flushClients();
-    }
-
-    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A client that does not read its replies stops being read from, so replies cannot pile
         // up without bound; it resumes when the socket drains.
@@ -119,6 +114,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             engine.connectionClosed();
         }
+        out.release();
         Request r;
         while ((r = queue.pollFirst()) != null) {
             r.discard();
@@ -232,10 +228,15 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             ByteBuf reply = r.reply;
             r.reply = null;
             if (reply != null) {
-                channel.write(reply, channel.voidPromise());
+                if (closed) {
+                    reply.release();
+                } else {
+                    out.add(channel, reply);
+                }
                 wrote = true;
             }
             if (r.closeAfter) {
+                out.drainTo(channel);
                 channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
                 while ((r = queue.pollFirst()) != null) {
@@ -278,6 +279,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             closeWhenIdle = true;
             handoff = null;
             engine.departed("drain_deadline");
+            out.drainTo(channel);
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -286,6 +288,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         ClientHandoff target = handoff;
         handoff = null;
         // Flush first: the successor must not write to the socket before our last reply is out.
+        out.drainTo(channel);
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (closed) {
                 return;
@@ -319,6 +322,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
 
     void flush() {
         if (!closed) {
+            out.drainTo(channel);
             channel.flush();
         }
     }
