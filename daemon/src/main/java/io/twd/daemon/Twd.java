@@ -117,6 +117,13 @@ public final class Twd implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Netty's pooled allocator emits JFR events. Their event classes are registered on the
+        // first buffer allocation, which initializes JFR's type library: about 200 ms during
+        // which a new process's first client request waits (also after every reload). twd
+        // records none of them; -Dio.netty.jfr.enabled=true brings them back.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         CommandLine cmd = new CommandLine(new Twd(Arrays.asList(args)));
         cmd.setParameterExceptionHandler((ex, a) -> {
             System.err.println("twd: " + ex.getMessage());

@@ -12,16 +12,23 @@ import io.twd.protocol.admin.AdminRequest;
 import io.twd.protocol.admin.AdminResponse;
 import io.twd.protocol.admin.AdminSyntaxException;
 import java.io.IOException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 
 /**
  * One admin connection. Commands are answered in order: while a change is being applied the
- * connection is not read, so a later command cannot overtake the change's reply.
+ * connection is not read, and lines already read wait, so a later command cannot overtake the
+ * change's reply.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<String> {
     private final Daemon daemon;
     private final Daemon.AdminAccess access;
     private Daemon.PendingChange pending;
     private AdminServer.AdminHandoff handoff;
+    private boolean inputShutdown;
+    /** Lines read while a change was pending: answered in order once its reply is out (or moved). */
+    private final ArrayDeque<String> waiting = new ArrayDeque<>();
     /** A peer that may not use the socket: it gets its answer, nothing it sends is read. */
     private boolean refused;
     /** Its move to the successor has started: it cannot stay any more. */
@@ -60,6 +67,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         if (refused) {
             return;
         }
+        if (pending != null || handoff != null) {
+            // Decoded from the same read as a change: it must not overtake the change's reply.
+            waiting.addLast(line);
+            return;
+        }
+        handle(ctx, line);
+    }
+
+    private void handle(ChannelHandlerContext ctx, String line) {
         if (line == StrictUtf8Decoder.INVALID) {
             ctx.writeAndFlush(AdminResponse.err("line is not valid UTF-8").encode());
             return;
@@ -91,12 +107,52 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         pending.result().thenAccept(response -> ctx.channel().eventLoop().execute(() -> {
             pending = null;
             ctx.writeAndFlush(response.encode());
-            if (handoff != null) {
-                migrate(ctx.channel());
-            } else {
-                ctx.channel().config().setAutoRead(true);
+            if (handoff == null) {
+                // The change that went live may be this one, and the drain thread may not have
+                // told this connection yet: it follows the change now, not after a read here.
+                handoff = daemon.adminHandoff();
             }
+            if (handoff != null) {
+                migrate(ctx.channel()); // with the lines still waiting: the new process answers them
+                return;
+            }
+            goOn(ctx);
         }));
+    }
+
+    /** No change pending any more: answer the lines that waited, then read again (or close). */
+    private void goOn(ChannelHandlerContext ctx) {
+        while (pending == null && !waiting.isEmpty()) {
+            handle(ctx, waiting.pollFirst());
+        }
+        if (pending != null) {
+            return;
+        }
+        if (inputShutdown) {
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** The successor died before this connection moved: stay, and go on here. */
+    void rejoin(ChannelHandlerContext ctx) {
+        if (handoff == null || moving || !ctx.channel().isActive()) {
+            return;
+        }
+        handoff = null;
+        if (pending == null) {
+            goOn(ctx);
+        }
+    }
+
+    private String tooLong() {
+        return "line too long (limit " + access.maxLineBytes() + " bytes)";
+    }
+
+    /** A change of this connection is being applied, or it is leaving: do not read it. */
+    boolean busy() {
+        return pending != null || handoff != null;
     }
 
     /** Handoff: stop reading; move to the successor now, or once the change in progress is answered. */
@@ -111,17 +167,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         }
     }
 
-    /** The successor died before this connection moved: stay, and read again. */
-    void rejoin(io.netty.channel.Channel ch) {
-        if (handoff == null || moving || !ch.isActive()) {
-            return;
-        }
-        handoff = null;
-        if (pending == null) {
-            ch.config().setAutoRead(true);
-        }
-    }
-
     private void migrate(io.netty.channel.Channel ch) {
         moving = true;
         AdminServer.AdminHandoff target = handoff;
@@ -130,9 +175,44 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
                 ch.close();
                 return;
             }
-            byte[] unread = ((AdminLineDecoder) ch.pipeline().get("decoder")).unparsedBytes();
-            target.migrate(ch, unread).addListener(done -> ch.eventLoop().execute(ch::close));
+            ByteArrayOutputStream lines = new ByteArrayOutputStream();
+            for (String line : waiting) {
+                // Refused lines are sent as they would be refused there too.
+                if (line == StrictUtf8Decoder.INVALID) {
+                    lines.write(0xff);
+                } else if (line == StrictUtf8Decoder.TOO_LONG) {
+                    lines.writeBytes(new byte[access.maxLineBytes() + 1]);
+                } else {
+                    lines.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+                }
+                lines.write('\n');
+            }
+            waiting.clear();
+            byte[] head = lines.toByteArray();
+            byte[] tail = ((AdminLineDecoder) ch.pipeline().get("decoder")).unparsedBytes();
+            byte[] unread = new byte[head.length + tail.length];
+            System.arraycopy(head, 0, unread, 0, head.length);
+            System.arraycopy(tail, 0, unread, head.length, tail.length);
+            target.migrate(ch, unread).addListener(done -> {
+                if (!done.isSuccess()) {
+                    Log.warn("admin: a connection could not move to the new process, closing it: %s", done.cause());
+                }
+                ch.eventLoop().execute(ch::close);
+            });
         });
+    }
+
+    /** The client will send nothing more: answer what it sent (a change may still run), then close. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            if (pending == null && handoff == null && waiting.isEmpty()) {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -141,10 +221,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<String> {
         if (pending != null) {
             pending.cancelIfWaiting();
         }
-    }
-
-    private String tooLong() {
-        return "line too long (limit " + access.maxLineBytes() + " bytes)";
     }
 
     @Override

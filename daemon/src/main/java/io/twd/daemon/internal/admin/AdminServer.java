@@ -132,7 +132,7 @@ public final class AdminServer {
             ch.eventLoop().execute(() -> {
                 AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
                 if (h != null) {
-                    h.rejoin(ch);
+                    h.rejoin(ch.pipeline().context("admin"));
                 }
             });
         }
@@ -169,7 +169,11 @@ public final class AdminServer {
     }
 
     private ServerBootstrap bootstrap() {
-        return new ServerBootstrap().group(group).childHandler(new ChannelInitializer<Channel>() {
+        return new ServerBootstrap().group(group)
+            // `printf 'reload\n' | socat - UNIX-CONNECT:...` shuts its side down after writing:
+            // keep the connection to answer what it sent.
+            .childOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 initConnection(ch);
@@ -204,6 +208,7 @@ public final class AdminServer {
     public void adoptConnection(int fd, byte[] unread) {
         EpollDomainSocketChannel ch = new EpollDomainSocketChannel(fd);
         ch.config().setAutoRead(false);
+        ch.config().setAllowHalfClosure(true);
         initConnection(ch);
         group.next().register(ch).addListener(f -> {
             if (!f.isSuccess()) {
@@ -212,8 +217,13 @@ public final class AdminServer {
             }
             if (unread.length > 0) {
                 ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
+                ch.pipeline().fireChannelReadComplete();
             }
-            ch.config().setAutoRead(true);
+            // If one of those lines started a change, the handler reads again after its reply.
+            AdminHandler h = (AdminHandler) ch.pipeline().get("admin");
+            if (h == null || !h.busy()) {
+                ch.config().setAutoRead(true);
+            }
         });
     }
 

@@ -15,7 +15,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.twd.daemon.internal.proxy.ClientHandoff;
@@ -24,6 +24,7 @@ import io.twd.protocol.config.PoolConfig;
 import io.twd.protocol.config.TwdConfig;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -51,6 +52,9 @@ public final class Handover implements AutoCloseable {
 
         /** Closes this process's copies of the listeners; the sockets live on in the successor. */
         void stopAccepting();
+
+        /** The counters so far, sent with GO: the successor serves the stats from then on. */
+        JsonObject counters();
     }
 
     private static final Object CLOSED = new Object();
@@ -63,6 +67,9 @@ public final class Handover implements AutoCloseable {
     private volatile Channel control;
     private volatile Channel fds;
     private Process process;
+    private JsonObject sentCounters;
+    /** How far the successor got, for the error when it times out. */
+    private volatile String step = "it was not started";
 
     public Handover(Host host) throws IOException {
         this.host = host;
@@ -79,7 +86,9 @@ public final class Handover implements AutoCloseable {
         try {
             listen();
             process = spawn(command, candidateConfig);
+            step = "it never connected to the handoff socket (still starting)";
             awaitBoth(deadline);
+            step = "it connected but did not ask for the listening sockets (loading its config)";
             Map<String, Channel> listeners = host.listeners();
             JsonObject state = host.state();
             JsonArray offered = new JsonArray();
@@ -87,20 +96,29 @@ public final class Handover implements AutoCloseable {
             state.add("listeners", offered);
             HandoffWire.send(control, HandoffWire.STATE, state);
             JsonObject want = await(HandoffWire.WANT, deadline);
+            step = "it asked for the listening sockets but did not get them all";
             JsonArray sent = new JsonArray();
             for (JsonElement k : want.getAsJsonArray("keys")) {
                 Channel l = listeners.get(k.getAsString());
                 if (l != null && l.isOpen()) {
-                    fds.writeAndFlush(new FileDescriptor(((UnixChannel) l).fd().intValue())).sync();
+                    // The listeners stay open until stopAccepting: their fds cannot go away meanwhile.
+                    int fd = ((UnixChannel) l).fd().intValue();
+                    while (!trySendFd(fd, null)) {
+                        Thread.sleep(1);
+                    }
                     sent.add(k.getAsString());
                 }
             }
             JsonObject body = new JsonObject();
             body.add("keys", sent);
             HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
+            step = "it got the listening sockets but did not say READY (binding, connecting)";
             await(HandoffWire.READY, deadline);
             host.stopAccepting();
-            HandoffWire.send(control, HandoffWire.GO, new JsonObject()).sync();
+            JsonObject go = new JsonObject();
+            sentCounters = host.counters();
+            go.add("counters", sentCounters);
+            HandoffWire.send(control, HandoffWire.GO, go).sync();
             return process.pid();
         } catch (HandoffException e) {
             abort();
@@ -132,8 +150,20 @@ public final class Handover implements AutoCloseable {
             public boolean migrates(String pool) {
                 PoolConfig before = runningConfig.pool(pool).orElse(null);
                 PoolConfig after = successorConfig.pool(pool).orElse(null);
-                return before != null && after != null && before.redis() == after.redis()
-                    && fds != null && fds.isActive();
+                return before != null && after != null && before.redis() == after.redis() && canMigrate();
+            }
+
+            @Override
+            public String whyNot(String pool) {
+                PoolConfig before = runningConfig.pool(pool).orElse(null);
+                PoolConfig after = successorConfig.pool(pool).orElse(null);
+                if (after == null) {
+                    return "pool_removed";
+                }
+                if (before != null && before.redis() != after.redis()) {
+                    return "protocol_changed";
+                }
+                return canMigrate() ? "not_migrated" : "handoff_closed";
             }
 
             @Override
@@ -152,35 +182,75 @@ public final class Handover implements AutoCloseable {
         };
     }
 
-    /** Moves an admin connection (the operator's session survives the change it asked for). */
+    /** Moves an admin connection (with the bytes it read but did not answer) to the successor. */
     public Future<?> migrateAdmin(Channel channel, byte[] unread) {
         JsonObject body = new JsonObject();
         body.addProperty("kind", "admin");
         return sendConnection(channel, body, unread);
     }
 
+    /** Whether connections can still move (the fd connection to the successor is up). */
+    public boolean canMigrate() {
+        Channel f = fds;
+        return f != null && f.isActive();
+    }
+
     private Future<?> sendConnection(Channel channel, JsonObject body, byte[] unread) {
-        Promise<Void> done = group.next().newPromise();
-        if (control == null || fds == null || !fds.isActive()) {
-            return done.setFailure(new IllegalStateException("the successor is gone"));
-        }
-        int fd = ((UnixChannel) channel).fd().intValue();
         body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
-        // Both writes from the one handoff thread keep CONN lines and fds in the same order.
-        group.next().execute(() -> {
-            HandoffWire.send(control, HandoffWire.CONN, body);
-            fds.writeAndFlush(new FileDescriptor(fd)).addListener(f -> {
-                if (f.isSuccess()) {
-                    done.setSuccess(null);
-                } else {
-                    done.setFailure(f.cause());
-                }
-            });
-        });
+        Promise<Void> done = channel.eventLoop().newPromise();
+        sendConnection(channel, body, done);
         return done;
     }
 
-    /** Drain done: hands over the final counters; the successor adds them to its own. */
+    /**
+     * On the connection's own event loop, so the fd cannot be closed (and its number reused by
+     * another socket) while it is being sent: a client that hangs up meanwhile is closed by that
+     * same loop. When the fd connection's buffer is full (the successor has not read the earlier
+     * fds yet, as when hundreds of connections move at once), try again a millisecond later.
+     */
+    private void sendConnection(Channel channel, JsonObject body, Promise<Void> done) {
+        if (!channel.isOpen()) {
+            done.tryFailure(new ClosedChannelException());
+            return;
+        }
+        try {
+            if (trySendFd(((UnixChannel) channel).fd().intValue(), body)) {
+                done.trySuccess(null);
+            } else {
+                channel.eventLoop().schedule(() -> sendConnection(channel, body, done), 1, TimeUnit.MILLISECONDS);
+            }
+        } catch (IOException | RuntimeException e) {
+            done.tryFailure(e);
+        }
+    }
+
+    /**
+     * Sends {@code fd} on the fd connection and then, if {@code conn} is given, its {@code CONN}
+     * line on the control connection, both under one lock: lines and fds reach the successor in
+     * the same order, which is how it pairs them. Returns false when the socket buffer is full
+     * (EAGAIN; nothing was sent). Netty's own write of a {@code FileDescriptor} cannot be used: on
+     * EAGAIN it fails the write with an Error instead of waiting.
+     */
+    private synchronized boolean trySendFd(int fd, JsonObject conn) throws IOException {
+        Channel f = fds;
+        if (f == null || !f.isActive()) {
+            throw new IOException("the fd connection to the successor is closed");
+        }
+        if (((Socket) ((UnixChannel) f).fd()).sendFd(fd) <= 0) {
+            return false;
+        }
+        if (conn != null) {
+            HandoffWire.send(control, HandoffWire.CONN, conn);
+        }
+        return true;
+    }
+
+    /** The counters sent with GO; what BYE sends is counted from them. */
+    public JsonObject sentCounters() {
+        return sentCounters;
+    }
+
+    /** Drain done: hands over what the counters grew by since GO; the successor adds it to its own. */
     public void bye(JsonObject counters) {
         Channel c = control;
         if (c != null && c.isActive()) {
@@ -272,7 +342,8 @@ public final class Handover implements AutoCloseable {
         while (true) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
-                throw new HandoffException("the new process was not ready within the handoff timeout");
+                throw new HandoffException("the new process" + (process != null ? " (pid " + process.pid() + ")" : "")
+                    + " was not ready within the handoff timeout; " + step);
             }
             Object o = inbox.poll(Math.min(left, 100), TimeUnit.MILLISECONDS);
             if (o instanceof HandoffWire.Message) {
@@ -284,8 +355,7 @@ public final class Handover implements AutoCloseable {
             }
             if (o == CLOSED || (o == null && process != null && !process.isAlive())) {
                 if (process != null) {
-                    // Its connection closes as it dies: give the exit a moment to be seen.
-                    process.waitFor(1, TimeUnit.SECONDS);
+                    process.waitFor(1, TimeUnit.SECONDS); // its exit status, if it is exiting
                 }
                 Integer status = process != null && !process.isAlive() ? process.exitValue() : null;
                 throw new HandoffException("the new process exited before it was ready"

@@ -140,16 +140,20 @@ public final class Successor implements AutoCloseable {
         }
     }
 
-    /** Serving: tell the predecessor, and wait until it has stopped accepting. */
-    public void ready() throws HandoffException {
+    /**
+     * Ready to serve: tell the predecessor, and wait until it has stopped accepting. Returns its
+     * counters at that moment (to add to ours before serving the stats port), or null.
+     */
+    public JsonObject ready() throws HandoffException {
         JsonObject me = new JsonObject();
         me.addProperty("pid", ProcessHandle.current().pid());
         HandoffWire.send(control, HandoffWire.READY, me);
-        await(HandoffWire.GO);
+        JsonObject go = await(HandoffWire.GO);
+        return go.has("counters") ? go.getAsJsonObject("counters") : null;
     }
 
     /**
-     * Adopts the predecessor's client connections as they arrive, on a thread of its own, until
+     * Adopts the predecessor's client (and admin) connections as they arrive, on a thread of its own, until
      * it says BYE (with its final counters, given to {@code onBye}) or goes away.
      */
     public void receiveClients(Engine engine, BiConsumer<Integer, byte[]> adoptAdmin, Consumer<JsonObject> onBye) {

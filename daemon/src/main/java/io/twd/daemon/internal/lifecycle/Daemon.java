@@ -75,6 +75,10 @@ public final class Daemon implements Handover.Host {
     private AdminServer admin;
     private volatile long generation = 1;
     private volatile long predecessorPid = -1;
+    /** The predecessor sent its counters with GO: BYE then adds only their growth. */
+    private volatile boolean countersAtGo;
+    /** What the predecessor reported once it finished draining (for status), or null. */
+    private volatile JsonObject lastHandoff;
     /**
      * The drain after a handoff: under way, finished (the process exits), or abandoned because the
      * successor died first (the process serves on). Changed under {@link #handoffLock}.
@@ -88,6 +92,8 @@ public final class Daemon implements Handover.Host {
     private byte[] configBeforeChange;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
+    /** The handoff that made this process a predecessor (admin connections move through it). */
+    private volatile Handover handover;
     private volatile boolean stopping;
 
     public Daemon(Options opts) {
@@ -136,6 +142,20 @@ public final class Daemon implements Handover.Host {
             if (!inherited.containsKey(adminKey)) {
                 admin.bind();
             }
+            if (successor != null) {
+                Faults.at("before-ready");
+                // Not accepting on the inherited sockets yet: until the predecessor says GO it may
+                // still give up on us (timeout, its own failure) and kill this process, and a
+                // connection accepted here would then be reset. Meanwhile it accepts, and after
+                // GO the kernel queues connections until we adopt the sockets below.
+                JsonObject counters = successor.ready();
+                Faults.at("after-go");
+                if (counters != null) {
+                    // Before the stats port is ours: a reader never sees the counters go down.
+                    carryCounters(counters);
+                    countersAtGo = true;
+                }
+            }
             engine.adoptListeners(inherited);
             if (inherited.containsKey(statsKey)) {
                 stats.adopt(inherited.get(statsKey));
@@ -144,13 +164,22 @@ public final class Daemon implements Handover.Host {
                 admin.adopt(inherited.get(adminKey));
             }
             if (successor != null) {
-                Faults.at("before-ready");
-                successor.ready();
-                Faults.at("after-go");
                 successor.receiveClients(engine, admin::adoptConnection, counters -> {
+                    JsonObject last = new JsonObject();
+                    last.addProperty("from_pid", predecessorPid);
+                    last.addProperty("from_generation", generation - 1);
+                    last.addProperty("clients_received", engine.adoptedClients());
                     if (counters != null) {
-                        CounterCarry.apply(engine, counters);
+                        // Having had the counters at GO, add what they grew by since; a predecessor
+                        // of an older build sent none at GO and sends its totals here.
+                        carryCounters(countersAtGo && counters.has("growth") ? counters.getAsJsonObject("growth") : counters);
+                        if (counters.has("handoff")) {
+                            counters.getAsJsonObject("handoff").entrySet().forEach(e -> last.add(e.getKey(), e.getValue()));
+                        }
+                    } else {
+                        last.addProperty("error", "the previous process went away without its report");
                     }
+                    lastHandoff = last;
                     predecessorPid = -1;
                     Log.notice("handoff: the previous process has finished draining");
                 });
@@ -219,9 +248,13 @@ public final class Daemon implements Handover.Host {
             JsonObject d = new JsonObject();
             d.addProperty("pid", pred);
             d.addProperty("generation", generation - 1);
+            d.addProperty("clients_received", engine.adoptedClients());
             draining.add(d);
         }
         s.add("draining", draining);
+        if (lastHandoff != null) {
+            s.add("last_handoff", lastHandoff);
+        }
         return s;
     }
 
@@ -272,6 +305,16 @@ public final class Daemon implements Handover.Host {
         if (handedOver || stopping) {
             return AdminResponse.err("this process is draining; send the command again (the new process serves it)");
         }
+        // One handoff at a time across processes too: while our predecessor still moves its
+        // clients to us, a handoff of ours would miss those that arrive after it started.
+        long deadline = System.currentTimeMillis() + opts.drainTimeoutMillis() + 5000;
+        while (predecessorPid > 0 && System.currentTimeMillis() < deadline) {
+            sleep(20);
+        }
+        if (predecessorPid > 0) {
+            return AdminResponse.err("busy: the previous process (pid " + predecessorPid
+                + ") is still draining; nothing changed, try again");
+        }
         TwdConfig candidate;
         boolean persist;
         try {
@@ -306,6 +349,7 @@ public final class Daemon implements Handover.Host {
                 return AdminResponse.err("change not applied: " + e.getMessage());
             }
             handedOver = true;
+            this.handover = handover;
             drainState.set(DRAINING);
             handover.onSuccessorExit(() -> successorLost(handover));
             String warning = "";
@@ -372,6 +416,7 @@ public final class Daemon implements Handover.Host {
             admin.unpark();
             engine.rejoinClients();
             handedOver = false;
+            this.handover = null;
             if (configBeforeChange != null) {
                 try {
                     ConfigFiles.writeBytesAtomically(Path.of(opts.confFile()), configBeforeChange);
@@ -426,9 +471,15 @@ public final class Daemon implements Handover.Host {
             return; // the successor died: this process serves on
         }
         admin.closeConnections();
-        handover.bye(CounterCarry.export(engine));
+        // The totals (what a successor of an older build adds) and what they grew by since GO.
+        JsonObject bye = CounterCarry.export(engine);
+        bye.add("growth", counterGrowth(bye, handover.sentCounters()));
+        JsonObject report = engine.departures();
+        bye.add("handoff", report);
+        handover.bye(bye);
         handover.close();
-        Log.notice("handoff: drained; exiting");
+        Log.notice("handoff: drained: %d client connections moved, closed: %s; exiting",
+            report.get("moved").getAsLong(), report.get("closed"));
         System.exit(0);
     }
 
@@ -450,6 +501,61 @@ public final class Daemon implements Handover.Host {
                 sleep(20);
             }
         }
+    }
+
+    /**
+     * Where an admin connection goes once this process has handed over (null while it serves).
+     * The connection that asked for the change checks this when it writes the reply: the drain
+     * thread's {@link AdminServer#handOff} may reach it only after the reply, and it must not read
+     * (and answer from this old process) what the operator sends next.
+     */
+    public AdminServer.AdminHandoff adminHandoff() {
+        Handover h = handover;
+        return h == null ? null : h::migrateAdmin;
+    }
+
+    // ---- counters across a handoff ----
+
+    /**
+     * Adds a predecessor's counters to ours, and waits until they are in: first those it had at GO,
+     * then at BYE what they grew by while it drained. So the stats port, served by this process
+     * from GO on, never shows a counter lower than the predecessor showed.
+     */
+    private void carryCounters(JsonObject counters) {
+        CounterCarry.apply(engine, counters);
+        if (counters.has("total_connections")) {
+            engine.inheritTotalConnections(counters.get("total_connections").getAsLong());
+        }
+        java.util.concurrent.CountDownLatch applied = new java.util.concurrent.CountDownLatch(1);
+        engine.runOnFirstLoop(applied::countDown); // runs after the apply, queued on the same loop
+        try {
+            applied.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Fields of exported counters that are states, not counts: passed on as they are. */
+    private static final java.util.Set<String> NOT_COUNTS = java.util.Set.of("start_millis", "ejected_until",
+        "server_ejected_at");
+
+    /** {@code now} minus {@code before}, field by field (counts only; states as in {@code now}). */
+    static JsonObject counterGrowth(JsonObject now, JsonObject before) {
+        JsonObject out = new JsonObject();
+        for (Map.Entry<String, com.google.gson.JsonElement> e : now.entrySet()) {
+            String k = e.getKey();
+            com.google.gson.JsonElement v = e.getValue();
+            com.google.gson.JsonElement b = before == null ? null : before.get(k);
+            if (v.isJsonObject()) {
+                out.add(k, counterGrowth(v.getAsJsonObject(), b != null && b.isJsonObject() ? b.getAsJsonObject() : null));
+            } else if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber() && !NOT_COUNTS.contains(k)
+                && b != null && b.isJsonPrimitive()) {
+                out.addProperty(k, v.getAsLong() - b.getAsLong());
+            } else {
+                out.add(k, v);
+            }
+        }
+        return out;
     }
 
     // ---- Handover.Host ----
@@ -476,12 +582,20 @@ public final class Daemon implements Handover.Host {
     }
 
     @Override
+    public JsonObject counters() {
+        return CounterCarry.export(engine);
+    }
+
+    @Override
     public void stopAccepting() {
         handedOver = true;
         // Parked, not closed: taken back if the successor dies before the drain ends.
         engine.parkListeners();
         stats.park();
         admin.park();
+        // A stats connection accepted just before is answered on its loop; let that happen before
+        // the counters go to the successor, so no reader sees more here than the successor shows.
+        engine.awaitLoops();
     }
 
     // ---- signals and exit ----

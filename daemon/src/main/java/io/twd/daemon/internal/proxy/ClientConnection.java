@@ -38,6 +38,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
     private final int maxPending;
     private final long outputLimit;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+    private final WriteBatch out = new WriteBatch();
     protected Channel channel;
     private LoopState loop;
     private PoolCounters stats;
@@ -54,6 +55,8 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
     private boolean migrated;
     /** Reading stopped at the pending-requests limit; resumes when the queue is down to half. */
     private boolean paused;
+    /** Why this connection closes instead of moving, for the handoff's report. */
+    private String departure;
 
     protected ClientConnection(Engine engine, ServerPool pool) {
         this.engine = engine;
@@ -103,12 +106,6 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             return;
         }
         onMessage(msg);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flushServers();
-        loop.flushClients();
     }
 
     /**
@@ -169,6 +166,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             }
             engine.connectionClosed();
         }
+        out.release();
         Request r;
         while ((r = queue.pollFirst()) != null) {
             r.discard();
@@ -282,14 +280,18 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             ByteBuf reply = r.reply;
             r.reply = null;
             if (reply != null) {
-                if (outputLimit > 0 && overOutputLimit(reply)) {
+                if (closed) {
+                    reply.release();
+                } else if (outputLimit > 0 && overOutputLimit(reply)) {
                     closeForOutputLimit(reply);
                     return;
+                } else {
+                    out.add(channel, reply);
                 }
-                channel.write(reply, channel.voidPromise());
                 wrote = true;
             }
             if (r.closeAfter) {
+                out.drainTo(channel);
                 channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
                     .addListener(ChannelFutureListener.CLOSE);
                 while ((r = queue.pollFirst()) != null) {
@@ -315,16 +317,16 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
      * is waiting before it, so no single reply is refused for its size alone.
      */
     private boolean overOutputLimit(ByteBuf reply) {
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
-        long buffered = out == null ? 0 : out.totalPendingWriteBytes();
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+        long buffered = unsent == null ? 0 : unsent.totalPendingWriteBytes();
         return buffered > 0 && buffered + reply.readableBytes() > outputLimit;
     }
 
     /** The client does not read its replies: drop them and close, rather than hold them all. */
     private void closeForOutputLimit(ByteBuf reply) {
-        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
         Log.warn("client %s in pool '%s' closed: it left %d bytes of replies unread (--client-output-limit %d)",
-            channel.remoteAddress(), pool.name(), out == null ? 0 : out.totalPendingWriteBytes(), outputLimit);
+            channel.remoteAddress(), pool.name(), unsent == null ? 0 : unsent.totalPendingWriteBytes(), outputLimit);
         reply.release();
         stats.clientErr++;
         closing = true;
@@ -353,6 +355,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             handoff = target;
         } else {
             closeWhenIdle = true;
+            departure = target == null ? "stopping" : target.whyNot(pool.name());
         }
         if (queue.isEmpty()) {
             finishAtBoundary();
@@ -384,6 +387,8 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         if (!closed) {
             closeWhenIdle = true;
             handoff = null;
+            engine.departed("drain_deadline");
+            out.drainTo(channel);
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -392,12 +397,14 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         ClientHandoff target = handoff;
         handoff = null;
         // Flush first: the successor must not write to the socket before our last reply is out.
+        out.drainTo(channel);
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (closed) {
                 return;
             }
             if (target == null || !f.isSuccess()) {
                 closeWhenIdle = true;
+                engine.departed(!f.isSuccess() ? "client_gone" : departure);
                 channel.close();
                 return;
             }
@@ -407,13 +414,24 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
                 unread = ((UnparsedBytes) decoder).unparsedBytes();
             }
             migrated = true;
-            target.migrate(channel, pool.name(), exportState(), unread)
-                .addListener(done -> channel.eventLoop().execute(channel::close));
+            target.migrate(channel, pool.name(), exportState(), unread).addListener(done -> {
+                if (done.cause() instanceof java.nio.channels.ClosedChannelException) {
+                    engine.departed("client_gone"); // hung up while waiting to move
+                } else if (!done.isSuccess()) {
+                    Log.warn("client %s in pool '%s' could not move to the new process, closing it: %s",
+                        channel.remoteAddress(), pool.name(), done.cause());
+                    engine.departed("move_failed");
+                } else {
+                    engine.departed("moved");
+                }
+                channel.eventLoop().execute(channel::close);
+            });
         });
     }
 
     void flush() {
         if (!closed) {
+            out.drainTo(channel);
             channel.flush();
         }
     }

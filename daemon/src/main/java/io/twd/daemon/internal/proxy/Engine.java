@@ -63,6 +63,10 @@ public final class Engine {
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong currConnections = new AtomicLong();
     private volatile long startMillis = System.currentTimeMillis();
+    /** How client connections left during a handoff or stop: moved, or closed and why. */
+    private final Map<String, AtomicLong> departures = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** Client connections a predecessor moved here. */
+    private final AtomicLong adopted = new AtomicLong();
 
     public Engine(TwdConfig config, EngineSettings settings) {
         if (!Epoll.isAvailable()) {
@@ -118,6 +122,40 @@ public final class Engine {
             if (l.index == 0) {
                 l.loop.execute(task);
             }
+        }
+    }
+
+    /** A client connection left: {@code moved} to the successor, or closed for the reason given. */
+    void departed(String why) {
+        departures.computeIfAbsent(why, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** {@code {"moved": N, "closed": {"reason": N, ...}}} for the connections that left so far. */
+    public JsonObject departures() {
+        JsonObject out = new JsonObject();
+        JsonObject closed = new JsonObject();
+        long moved = 0;
+        for (Map.Entry<String, AtomicLong> e : departures.entrySet()) {
+            if (e.getKey().equals("moved")) {
+                moved = e.getValue().get();
+            } else {
+                closed.addProperty(e.getKey(), e.getValue().get());
+            }
+        }
+        out.addProperty("moved", moved);
+        out.add("closed", closed);
+        return out;
+    }
+
+    /** Client connections adopted from a predecessor so far. */
+    public long adoptedClients() {
+        return adopted.get();
+    }
+
+    /** Waits until every event loop has run what was queued on it before this call. */
+    public void awaitLoops() {
+        for (LoopState l : loops.values()) {
+            l.loop.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
@@ -341,7 +379,7 @@ public final class Engine {
             ch.config().setOption(ChannelOption.SO_KEEPALIVE, pool.config().tcpkeepalive());
         }
         ch.config().setAutoRead(false);
-        totalConnections.incrementAndGet();
+        adopted.incrementAndGet();
         addClientHandlers(ch, pool, state);
         group.next().register(ch).addListener(f -> {
             if (!f.isSuccess()) {

@@ -5,8 +5,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 
 /**
- * What one event loop keeps for itself: the connections written to during the current read batch,
- * so each is flushed once per batch rather than once per request. Only its own thread touches it.
+ * What one event loop keeps for itself: the connections written to since the last flush, so each
+ * is flushed once per event-loop iteration rather than once per request or per read. Only its own
+ * thread touches it.
+ *
+ * <p>The flush runs as a task, which Netty runs after it has handled every ready I/O event of the
+ * iteration: with 50 clients ready at once, their 50 requests for one backend leave in a single
+ * write (as twemproxy batches them), and a client whose replies come from both backends in one
+ * iteration gets them in a single write too.
  */
 final class LoopState {
     final int index;
@@ -15,6 +21,8 @@ final class LoopState {
     private final ArrayList<ServerConnection> dirtyServers = new ArrayList<>();
     /** Open client connections, so a handoff can move or drain every one of them. */
     final LinkedHashSet<ClientConnection> clients = new LinkedHashSet<>();
+    private final Runnable flushTask = this::flushAll;
+    private boolean flushScheduled;
 
     LoopState(int index, EventLoop loop) {
         this.index = index;
@@ -25,6 +33,7 @@ final class LoopState {
         if (!client.dirty) {
             client.dirty = true;
             dirtyClients.add(client);
+            scheduleFlush();
         }
     }
 
@@ -32,10 +41,25 @@ final class LoopState {
         if (!server.dirty) {
             server.dirty = true;
             dirtyServers.add(server);
+            scheduleFlush();
         }
     }
 
-    /** End of a client read batch: send what it asked of the backends. */
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    /** End of the loop iteration: requests to the backends first, then the replies to clients. */
+    private void flushAll() {
+        flushScheduled = false;
+        flushServers();
+        flushClients();
+    }
+
+    /** Sends what the clients asked of the backends. */
     void flushServers() {
         ArrayList<ServerConnection> list = dirtyServers;
         for (int i = 0; i < list.size(); i++) {
@@ -46,7 +70,7 @@ final class LoopState {
         list.clear();
     }
 
-    /** End of a backend read batch: send the replies it completed. */
+    /** Sends the replies completed so far; also used at once when a backend fails. */
     void flushClients() {
         ArrayList<ClientConnection> list = dirtyClients;
         for (int i = 0; i < list.size(); i++) {

@@ -28,6 +28,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     private final ArrayDeque<Request> unsent = new ArrayDeque<>();
     private final ArrayDeque<Request> inflight = new ArrayDeque<>();
+    private final WriteBatch out = new WriteBatch();
     private Channel channel;
     private boolean connected;
     private boolean closed;
@@ -105,12 +106,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         stats.requestBytes += r.requestBytes;
         ByteBuf payload = r.payload;
         r.payload = null;
-        channel.write(payload, channel.voidPromise());
+        out.add(channel, payload);
         loop.markDirty(this);
     }
 
     void flush() {
         if (connected && !closed) {
+            out.drainTo(channel);
             channel.flush();
         }
     }
@@ -142,6 +144,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (timeoutNanos != 0 && !inflight.isEmpty()) {
             armTimer(Math.max(0, inflight.peekFirst().deadlineNanos - System.nanoTime()));
         }
+        out.drainTo(channel);
         ctx.flush();
     }
 
@@ -178,11 +181,6 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flushClients();
-    }
-
-    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!closed) {
             stats.serverEof++;
@@ -208,6 +206,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
         closed = true;
         closeReason = reason;
+        out.release();
         stats.serverConnections--;
         server.clearConnection(loop.index, this);
         if (timer != null) {

@@ -24,6 +24,8 @@ public final class RedisClientConnection extends ClientConnection {
     private static final ByteBuf NOAUTH = constant("-NOAUTH Authentication required\r\n");
 
     private static final String AUTHENTICATED = "authenticated";
+    /** MGET replies up to this many bytes are merged by copying; larger ones by slicing. */
+    private static final int COPY_MERGE_LIMIT = 16 * 1024;
 
     private final byte[] password;
     private boolean authenticated;
@@ -142,27 +144,35 @@ public final class RedisClientConnection extends ClientConnection {
                 fragmentOf[s] = fragments++;
             }
         }
+        // Each key (or MSET key-value pair) is copied as the whole elements the client sent: in
+        // a RESP array they are contiguous, so element a spans from the end of element a-1 to
+        // the end of its own payload's CRLF. One copy per key, and the sizes are known up front.
+        int[] size = new int[fragments];
+        for (int i = 0; i < keys; i++) {
+            int a = 1 + i * step;
+            size[fragmentOf[keyServer[i]]] += elementEnd(req, a + step - 1) - elementEnd(req, a - 1);
+        }
         ByteBuf[] payloads = new ByteBuf[fragments];
         Server[] targets = new Server[fragments];
         int[] position = new int[fragments];
         r.setKeyMapping(new int[keys], new int[keys]);
+        int nameLength = req.argLength(0);
         for (int s = 0; s < servers.length; s++) {
             int f = fragmentOf[s];
             if (f >= 0) {
                 targets[f] = servers[s];
-                payloads[f] = channel.alloc().buffer();
+                payloads[f] = channel.alloc().buffer(size[f] + nameLength + 32);
                 RedisReplies.writeArrayHeader(payloads[f], 1 + perServer[s] * step);
-                RedisReplies.writeBulk(payloads[f], raw, base + req.argOffset(0), req.argLength(0));
+                RedisReplies.writeBulk(payloads[f], raw, base + req.argOffset(0), nameLength);
             }
         }
         for (int i = 0; i < keys; i++) {
             int f = fragmentOf[keyServer[i]];
             r.keyFragment()[i] = f;
             r.keyPosition()[i] = position[f]++;
-            for (int j = 0; j < step; j++) {
-                int a = 1 + i * step + j;
-                RedisReplies.writeBulk(payloads[f], raw, base + req.argOffset(a), req.argLength(a));
-            }
+            int a = 1 + i * step;
+            int from = elementEnd(req, a - 1);
+            payloads[f].writeBytes(raw, base + from, elementEnd(req, a + step - 1) - from);
         }
         r.setMessage(cmd);
         req.release();
@@ -170,6 +180,11 @@ public final class RedisClientConnection extends ClientConnection {
         for (int f = 0; f < fragments; f++) {
             sendFragment(r, f, payloads[f], targets[f]);
         }
+    }
+
+    /** Where argument {@code a}'s element ends (after its payload's CRLF), relative to raw's reader index. */
+    private static int elementEnd(RedisRequest req, int a) {
+        return req.argOffset(a) + req.argLength(a) + 2;
     }
 
     @Override
@@ -218,6 +233,28 @@ public final class RedisClientConnection extends ClientConnection {
         int[] keyFragment = parent.keyFragment();
         int[] keyPosition = parent.keyPosition();
         int keys = keyFragment.length;
+        long total = 0;
+        for (int i = 0; i < keys; i++) {
+            int[] el = elements[keyFragment[i]];
+            int p = keyPosition[i];
+            if (2 * p + 1 >= el.length) {
+                return errorReply("Invalid argument");
+            }
+            total += el[2 * p + 1];
+        }
+        if (total <= COPY_MERGE_LIMIT) {
+            // Small replies (the common case) are copied into one buffer: cheaper than a composite
+            // of one slice per key, both to build and to write (one iovec instead of keys + 1).
+            ByteBuf out = channel.alloc().buffer((int) total + 16);
+            RedisReplies.writeArrayHeader(out, keys);
+            for (int i = 0; i < keys; i++) {
+                ByteBuf reply = fragments[keyFragment[i]].reply();
+                int[] el = elements[keyFragment[i]];
+                int p = keyPosition[i];
+                out.writeBytes(reply, reply.readerIndex() + el[2 * p], el[2 * p + 1]);
+            }
+            return out;
+        }
         CompositeByteBuf out = channel.alloc().compositeBuffer(keys + 1);
         ByteBuf header = channel.alloc().buffer(16);
         RedisReplies.writeArrayHeader(header, keys);
@@ -226,10 +263,6 @@ public final class RedisClientConnection extends ClientConnection {
             ByteBuf reply = fragments[keyFragment[i]].reply();
             int[] el = elements[keyFragment[i]];
             int p = keyPosition[i];
-            if (2 * p + 1 >= el.length) {
-                out.release();
-                return errorReply("Invalid argument");
-            }
             out.addComponent(true, reply.retainedSlice(reply.readerIndex() + el[2 * p], el[2 * p + 1]));
         }
         return out;
