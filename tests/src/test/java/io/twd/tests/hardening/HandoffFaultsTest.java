@@ -33,8 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * hang at each step with TWD_HANDOFF_FAULT (handoff/Faults.java); the old one is killed while it
  * drains; the config file's file system is made read-only or full (tmpfs, needs root).
  *
- * <p>What handoff failures HandoffFailureTest (reload e2e) covers is not repeated here: these
- * tests keep clients under load through each fault and check the pieces the operator sees.
+ * <p>Failures before READY (after-hello, before-ready, hang-before-ready, a bind error) are
+ * reload/HandoffFailureTest's; this class covers what comes after: the new process dying once
+ * the old one has stopped accepting, the old one dying, and the config file's file system.
  */
 class HandoffFaultsTest {
     private static RedisServer r1;
@@ -75,40 +76,6 @@ class HandoffFaultsTest {
         AdminResponse r = twd.admin("status");
         assertTrue(r.ok(), r.toString());
         return JsonParser.parseString(String.join("\n", r.body())).getAsJsonObject();
-    }
-
-    /**
-     * The new process dies (or hangs) before it is ready: the change is answered with why it was
-     * not applied, the old process was never touched (same pid, generation, config file), its
-     * clients saw no error, and a hung new process is killed.
-     */
-    @ParameterizedTest
-    @ValueSource(strings = {"after-hello", "before-ready", "hang-before-ready"})
-    void aNewProcessFailingBeforeReadyChangesNothing(String fault) throws Exception {
-        // A short handoff timeout for the hang only: a loaded machine may take seconds to start a JVM.
-        String timeout = fault.startsWith("hang") ? "6" : "60";
-        try (LiveTwd twd = LiveTwd.start(yaml(), Map.of("TWD_HANDOFF_FAULT", fault), "--handoff-timeout", timeout);
-             RedisLoad load = new RedisLoad(twd.port(), 4, keys(40), false)) {
-            long pid = twd.livePid();
-            String file = Files.readString(twd.configFile());
-            load.awaitProgress(100);
-            AdminResponse r = twd.admin("pool set alpha timeout=1000");
-            assertFalse(r.ok(), r.toString());
-            assertTrue(r.text().startsWith(fault.startsWith("hang")
-                ? "change not applied: the new process was not ready within the handoff timeout"
-                : "change not applied: the new process exited before it was ready (exit status 3)"), r.text());
-            load.awaitProgress(100);
-            assertEquals(List.of(), load.failures());
-            assertEquals(pid, twd.livePid());
-            assertEquals(1, status(twd).get("generation").getAsLong());
-            assertEquals(file, Files.readString(twd.configFile()));
-            assertEquals(0, ProcessHandle.of(pid).orElseThrow().descendants().count(), "no new process left over");
-            if (fault.startsWith("hang")) {
-                AdminResponse next = twd.admin("pool set alpha timeout=1000");
-                assertFalse(next.ok(), next.toString());
-                assertFalse(next.text().startsWith("busy"), "the hung attempt does not hold up the next: " + next);
-            }
-        }
     }
 
     /**

@@ -109,6 +109,20 @@ final class LiveTwd extends ProxyProcess {
         }
     }
 
+    /** Processes of this daemon seen so far (via {@link #livePid}) other than {@code current} still alive. */
+    List<Long> leftoverPredecessors(long current) {
+        List<Long> alive = new ArrayList<>();
+        for (long pid : pids) {
+            if (pid != current && pid != process().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                alive.add(pid);
+            }
+        }
+        if (current != process().pid() && process().isAlive()) {
+            alive.add(process().pid());
+        }
+        return alive;
+    }
+
     /** Waits until {@code pid} has exited (a predecessor after its drain). */
     static boolean awaitExit(long pid, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

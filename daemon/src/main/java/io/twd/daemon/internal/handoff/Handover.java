@@ -67,6 +67,11 @@ public final class Handover implements AutoCloseable {
     private volatile Channel control;
     private volatile Channel fds;
     private Process process;
+    /** The successor's HELLO said it confirms adopted connections. */
+    private volatile boolean acks;
+    /** Connections (CONN + fd) sent, and how many the successor said it adopted. */
+    private long sentConnections;
+    private volatile long adopted;
     private JsonObject sentCounters;
     /** How far the successor got, for the error when it times out. */
     private volatile String step = "it was not started";
@@ -241,8 +246,19 @@ public final class Handover implements AutoCloseable {
         }
         if (conn != null) {
             HandoffWire.send(control, HandoffWire.CONN, conn);
+            sentConnections++;
         }
         return true;
+    }
+
+    /** Whether the successor says ADOPTED after each connection (this build and later do). */
+    public boolean confirmsAdoption() {
+        return acks;
+    }
+
+    /** Every connection sent so far has been adopted by the successor. */
+    public synchronized boolean allAdopted() {
+        return adopted >= sentConnections;
     }
 
     /** The counters sent with GO; what BYE sends is counted from them. */
@@ -273,8 +289,12 @@ public final class Handover implements AutoCloseable {
                             HandoffWire.Message m = HandoffWire.Message.parse(line);
                             if (m.verb().equals(HandoffWire.HELLO)) {
                                 control = ctx.channel();
+                                acks = m.body().has("acks") && m.body().get("acks").getAsBoolean();
                             } else if (m.verb().equals(HandoffWire.FDS)) {
                                 fds = ctx.channel();
+                            } else if (m.verb().equals(HandoffWire.ADOPTED)) {
+                                adopted = m.body().get("n").getAsLong();
+                                return;
                             }
                             inbox.add(m);
                         }

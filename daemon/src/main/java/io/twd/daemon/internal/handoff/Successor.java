@@ -107,7 +107,9 @@ public final class Successor implements AutoCloseable {
             .connect(new DomainSocketAddress(path)).sync().channel();
         JsonObject me = new JsonObject();
         me.addProperty("pid", ProcessHandle.current().pid());
-        HandoffWire.send(control, HandoffWire.HELLO, me).sync();
+        JsonObject hello = me.deepCopy();
+        hello.addProperty("acks", true); // this build says ADOPTED after each connection
+        HandoffWire.send(control, HandoffWire.HELLO, hello).sync();
         fds.writeAndFlush(Unpooled.copiedBuffer(HandoffWire.FDS + " " + me + "\n", CharsetUtil.UTF_8)).sync();
     }
 
@@ -159,6 +161,7 @@ public final class Successor implements AutoCloseable {
     public void receiveClients(Engine engine, BiConsumer<Integer, byte[]> adoptAdmin, Consumer<JsonObject> onBye) {
         Thread t = new Thread(() -> {
             JsonObject counters = null;
+            long adopted = 0;
             try {
                 while (true) {
                     Object o = inbox.take();
@@ -180,6 +183,9 @@ public final class Successor implements AutoCloseable {
                             engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"), unread);
                             Faults.at("during-migration");
                         }
+                        JsonObject ack = new JsonObject();
+                        ack.addProperty("n", ++adopted);
+                        HandoffWire.send(control, HandoffWire.ADOPTED, ack);
                     }
                 }
             } catch (InterruptedException | HandoffException e) {

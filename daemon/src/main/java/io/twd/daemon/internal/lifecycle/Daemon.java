@@ -60,8 +60,10 @@ public final class Daemon implements Handover.Host {
     }
 
     static final long BUSY_TIMEOUT_SECONDS = 60;
-    /** How long a drained process stays, its sockets parked, in case the successor dies after all. */
+    /** How long a drained process stays, its sockets parked, for a successor that does not confirm. */
     static final long SUCCESSOR_GRACE_MILLIS = 1000;
+    /** How long it waits for a successor that confirms to have adopted every connection. */
+    static final long ADOPTION_TIMEOUT_MILLIS = 30_000;
 
     private final Options opts;
     private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
@@ -461,11 +463,18 @@ public final class Daemon implements Handover.Host {
                 && drainState.get() == DRAINING) {
             sleep(20);
         }
-        // A successor that dies right after GO may already have been handed every client: give
-        // its death a moment to show before this process gives up its sockets for good.
-        long graceEnd = System.currentTimeMillis() + SUCCESSOR_GRACE_MILLIS;
-        while (System.currentTimeMillis() < graceEnd && drainState.get() == DRAINING) {
+        // The sockets stay parked until the successor has adopted every connection sent to it: if
+        // it dies first, this process takes serving back. A successor of an older build does not
+        // confirm; it gets a moment for its death to show.
+        boolean confirms = handover.confirmsAdoption();
+        long waitEnd = System.currentTimeMillis() + (confirms ? ADOPTION_TIMEOUT_MILLIS : SUCCESSOR_GRACE_MILLIS);
+        while (System.currentTimeMillis() < waitEnd && drainState.get() == DRAINING
+                && !(confirms && handover.allAdopted())) {
             sleep(20);
+        }
+        if (confirms && !handover.allAdopted() && drainState.get() == DRAINING) {
+            Log.warn("handoff: the new process has not confirmed every connection after %d s; finishing anyway",
+                ADOPTION_TIMEOUT_MILLIS / 1000);
         }
         if (!drainState.compareAndSet(DRAINING, FINISHED)) {
             return; // the successor died: this process serves on
