@@ -773,8 +773,13 @@ def main():
 
 if __name__ == "__main__":
     def on_term(signum, frame):
+        # Once: a second signal (Ctrl-C reaches both bench/run and this process) must not
+        # interrupt the stopping.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     try:
         main()
     except KeyboardInterrupt:
