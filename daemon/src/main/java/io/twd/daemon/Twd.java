@@ -86,6 +86,30 @@ public final class Twd implements Callable<Integer> {
         description = "How long a new process may take to become ready during reload/upgrade (default: ${DEFAULT-VALUE}).")
     int handoffTimeout = 30;
 
+    @Option(names = "--max-request-size", paramLabel = "BYTES", converter = Sizes.class,
+        description = "Largest request accepted, 2k..2g (default: 512m); k, m, g suffixes are powers of 1024.")
+    long maxRequestBytes = EngineSettings.DEFAULT_MAX_REQUEST_BYTES;
+
+    @Option(names = "--max-multibulk-length", paramLabel = "N",
+        description = "Most arguments in one redis request (default: ${DEFAULT-VALUE}).")
+    int maxMultibulkLength = EngineSettings.DEFAULT_MAX_MULTIBULK_LENGTH;
+
+    @Option(names = "--client-max-pending", paramLabel = "N",
+        description = "Requests a client may have outstanding before twd stops reading it until replies drain (default: ${DEFAULT-VALUE}).")
+    int maxPending = EngineSettings.DEFAULT_MAX_PENDING_REQUESTS;
+
+    @Option(names = "--client-output-limit", paramLabel = "BYTES", converter = Sizes.class,
+        description = "Replies a client may leave unread before it is closed; 0: no limit (default: 256m).")
+    long clientOutputLimit = EngineSettings.DEFAULT_CLIENT_OUTPUT_LIMIT;
+
+    @Option(names = "--admin-max-line", paramLabel = "BYTES", converter = Sizes.class,
+        description = "Longest admin request line, 256..65536 (default: 65536).")
+    long adminMaxLine = AdminProtocol.MAX_LINE_BYTES;
+
+    @Option(names = "--admin-group", paramLabel = "GROUP",
+        description = "Members of this group (name or gid) may use the admin socket too (default: only root and the daemon's user).")
+    String adminGroup;
+
     private final List<String> originalArgs;
 
     Twd(List<String> originalArgs) {
@@ -155,8 +179,33 @@ public final class Twd implements Callable<Integer> {
         if (threads < 1) {
             return "option --threads requires a positive number";
         }
+        if (maxRequestBytes < EngineSettings.MIN_REQUEST_BYTES || maxRequestBytes > 1L << 31) {
+            return "option --max-request-size requires a size between 2k and 2g, not '" + maxRequestBytes + "'";
+        }
+        if (maxMultibulkLength < 1) {
+            return "option --max-multibulk-length requires a positive number";
+        }
+        if (maxPending < 1) {
+            return "option --client-max-pending requires a positive number";
+        }
+        if (clientOutputLimit < 0) {
+            return "option --client-output-limit requires a size (0 for no limit)";
+        }
+        if (adminMaxLine < 256 || adminMaxLine > AdminProtocol.MAX_LINE_BYTES) {
+            return "option --admin-max-line requires a size between 256 and " + AdminProtocol.MAX_LINE_BYTES
+                + ", not '" + adminMaxLine + "'";
+        }
+        if (adminGroup != null) {
+            try {
+                adminGid = Groups.gid(adminGroup);
+            } catch (IllegalArgumentException e) {
+                return "option --admin-group: " + e.getMessage();
+            }
+        }
         return null;
     }
+
+    private int adminGid = -1;
 
     private int testConfig() {
         try {
@@ -191,7 +240,9 @@ public final class Twd implements Callable<Integer> {
         Daemon daemon = new Daemon(new Daemon.Options(confFile, statsAddr, statsPort, pidFile,
             adminSocket != null ? adminSocket : AdminProtocol.defaultSocketPath(),
             handoffTimeout * 1000L, drainTimeout * 1000L,
-            EngineSettings.defaults(mbufSize).withThreads(threads), Twd.class.getName(), originalArgs));
+            EngineSettings.defaults(mbufSize).withThreads(threads)
+                .withLimits(maxMultibulkLength, maxRequestBytes, maxPending, clientOutputLimit),
+            Twd.class.getName(), originalArgs, new Daemon.AdminAccess((int) adminMaxLine, adminGid)));
         return daemon.start();
     }
 }

@@ -105,6 +105,9 @@ final class ConfigReader {
             if (name.isEmpty()) {
                 throw error(event, "a pool name is empty");
             }
+            if (ConfigValues.hasControl(name)) {
+                throw error(event, "a pool name has a control character");
+            }
             if (poolLines.putIfAbsent(name, line(event)) != null) {
                 throw error(event, "duplicate pool '" + name + "'");
             }

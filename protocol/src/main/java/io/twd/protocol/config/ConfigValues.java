@@ -40,6 +40,11 @@ final class ConfigValues {
         return text.chars().anyMatch(Character::isWhitespace);
     }
 
+    /** C0 controls (line breaks, tabs, NUL...), DEL and C1 controls. */
+    static boolean hasControl(String text) {
+        return text.chars().anyMatch(c -> c < 0x20 || (c >= 0x7f && c <= 0x9f));
+    }
+
     static int utf8Length(String text) {
         return text.getBytes(StandardCharsets.UTF_8).length;
     }

@@ -274,6 +274,11 @@ public final class PoolConfig {
             if (poolName.isEmpty()) {
                 throw new IllegalArgumentException("pool name is empty");
             }
+            if (ConfigValues.hasControl(poolName)) {
+                // The name is a stats JSON key and a log word: no line breaks or other controls.
+                throw new IllegalArgumentException("pool name '" + poolName.replaceAll("\\p{Cntrl}", "?")
+                        + "' has a control character");
+            }
             name = poolName;
         }
 

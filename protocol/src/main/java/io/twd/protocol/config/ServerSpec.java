@@ -54,6 +54,10 @@ public final class ServerSpec {
             if (name.isEmpty()) {
                 throw bad(line, "has an empty name after the space");
             }
+            if (ConfigValues.hasControl(name)) {
+                // The name is a stats JSON key and a log word: no line breaks or other controls.
+                throw bad(line, "has a control character in its name");
+            }
         }
         int colon = rest.lastIndexOf(':');
         if (colon < 0) {

@@ -142,6 +142,18 @@ public final class Resp implements AutoCloseable {
         }
     }
 
+    /**
+     * One reply with bulk strings as {@code byte[]} instead of {@code String} (arrays nest as
+     * {@code List<Object>}), for binary keys and values.
+     */
+    public Object readBinary() {
+        try {
+            return parse(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** One reply that must be a bulk string, as bytes ({@code null} for {@code $-1}). */
     public byte[] readBulkBytes() {
         try {

@@ -6,7 +6,9 @@ import java.util.Locale;
  * Fault injection for handoff tests: with {@code TWD_HANDOFF_FAULT=<step>} in the environment of
  * the daemon, every successor it starts dies (or hangs) at that step, so tests can prove that a
  * failed handoff leaves the running process serving. Steps: {@code after-hello},
- * {@code before-ready}, {@code hang-before-ready}. Never set in production.
+ * {@code before-ready}, {@code hang-before-ready} (before READY: the old process has changed
+ * nothing), {@code after-go} (the old process has stopped accepting) and {@code during-migration}
+ * (right after adopting the first client connection). Never set in production.
  */
 public final class Faults {
     static final String ENV = "TWD_HANDOFF_FAULT";

@@ -31,6 +31,13 @@ final class HandoffWire {
     static final String CONN = "CONN";
     static final String BYE = "BYE";
     static final String FAIL = "FAIL";
+    /**
+     * Successor to predecessor, after each connection it adopted ({@code {"n": count}}); only from
+     * a successor whose HELLO said {@code "acks": true}. The predecessor keeps its listening
+     * sockets until every connection it sent is adopted, so it can take serving back if the
+     * successor dies before.
+     */
+    static final String ADOPTED = "ADOPTED";
 
     /** Control lines carry JSON only, never a client's bytes in bulk beyond a partial request. */
     static final int MAX_LINE = 64 * 1024 * 1024;

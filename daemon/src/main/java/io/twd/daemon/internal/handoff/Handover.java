@@ -15,7 +15,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.twd.daemon.internal.proxy.ClientHandoff;
@@ -24,6 +24,7 @@ import io.twd.protocol.config.PoolConfig;
 import io.twd.protocol.config.TwdConfig;
 import java.io.File;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -51,6 +52,9 @@ public final class Handover implements AutoCloseable {
 
         /** Closes this process's copies of the listeners; the sockets live on in the successor. */
         void stopAccepting();
+
+        /** The counters so far, sent with GO: the successor serves the stats from then on. */
+        JsonObject counters();
     }
 
     private static final Object CLOSED = new Object();
@@ -63,6 +67,14 @@ public final class Handover implements AutoCloseable {
     private volatile Channel control;
     private volatile Channel fds;
     private Process process;
+    /** The successor's HELLO said it confirms adopted connections. */
+    private volatile boolean acks;
+    /** Connections (CONN + fd) sent, and how many the successor said it adopted. */
+    private long sentConnections;
+    private volatile long adopted;
+    private JsonObject sentCounters;
+    /** How far the successor got, for the error when it times out. */
+    private volatile String step = "it was not started";
 
     public Handover(Host host) throws IOException {
         this.host = host;
@@ -79,7 +91,9 @@ public final class Handover implements AutoCloseable {
         try {
             listen();
             process = spawn(command, candidateConfig);
+            step = "it never connected to the handoff socket (still starting)";
             awaitBoth(deadline);
+            step = "it connected but did not ask for the listening sockets (loading its config)";
             Map<String, Channel> listeners = host.listeners();
             JsonObject state = host.state();
             JsonArray offered = new JsonArray();
@@ -87,20 +101,29 @@ public final class Handover implements AutoCloseable {
             state.add("listeners", offered);
             HandoffWire.send(control, HandoffWire.STATE, state);
             JsonObject want = await(HandoffWire.WANT, deadline);
+            step = "it asked for the listening sockets but did not get them all";
             JsonArray sent = new JsonArray();
             for (JsonElement k : want.getAsJsonArray("keys")) {
                 Channel l = listeners.get(k.getAsString());
                 if (l != null && l.isOpen()) {
-                    fds.writeAndFlush(new FileDescriptor(((UnixChannel) l).fd().intValue())).sync();
+                    // The listeners stay open until stopAccepting: their fds cannot go away meanwhile.
+                    int fd = ((UnixChannel) l).fd().intValue();
+                    while (!trySendFd(fd, null)) {
+                        Thread.sleep(1);
+                    }
                     sent.add(k.getAsString());
                 }
             }
             JsonObject body = new JsonObject();
             body.add("keys", sent);
             HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
+            step = "it got the listening sockets but did not say READY (binding, connecting)";
             await(HandoffWire.READY, deadline);
             host.stopAccepting();
-            HandoffWire.send(control, HandoffWire.GO, new JsonObject()).sync();
+            JsonObject go = new JsonObject();
+            sentCounters = host.counters();
+            go.add("counters", sentCounters);
+            HandoffWire.send(control, HandoffWire.GO, go).sync();
             return process.pid();
         } catch (HandoffException e) {
             abort();
@@ -111,6 +134,20 @@ public final class Handover implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} (on some thread) if the successor exits. After READY that is a failure
+     * the old process must notice: it has stopped accepting, and nobody else serves.
+     */
+    public void onSuccessorExit(Runnable action) {
+        if (process != null) {
+            process.onExit().thenRun(action);
+        }
+    }
+
+    public long successorPid() {
+        return process != null ? process.pid() : -1;
+    }
+
     /** How client connections move: pools that still exist with the same protocol migrate. */
     public ClientHandoff clientHandoff(TwdConfig runningConfig, TwdConfig successorConfig) {
         return new ClientHandoff() {
@@ -118,35 +155,118 @@ public final class Handover implements AutoCloseable {
             public boolean migrates(String pool) {
                 PoolConfig before = runningConfig.pool(pool).orElse(null);
                 PoolConfig after = successorConfig.pool(pool).orElse(null);
-                return before != null && after != null && before.redis() == after.redis()
-                    && fds != null && fds.isActive();
+                return before != null && after != null && before.redis() == after.redis() && canMigrate();
+            }
+
+            @Override
+            public String whyNot(String pool) {
+                PoolConfig before = runningConfig.pool(pool).orElse(null);
+                PoolConfig after = successorConfig.pool(pool).orElse(null);
+                if (after == null) {
+                    return "pool_removed";
+                }
+                if (before != null && before.redis() != after.redis()) {
+                    return "protocol_changed";
+                }
+                return canMigrate() ? "not_migrated" : "handoff_closed";
+            }
+
+            @Override
+            public boolean successorAlive() {
+                return fds != null && fds.isActive() && process != null && process.isAlive();
             }
 
             @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
-                Promise<Void> done = group.next().newPromise();
-                int fd = ((UnixChannel) channel).fd().intValue();
                 JsonObject body = new JsonObject();
+                body.addProperty("kind", "client");
                 body.addProperty("pool", pool);
                 body.add("state", state);
-                body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
-                // Both writes from the one handoff thread keep CONN lines and fds in the same order.
-                group.next().execute(() -> {
-                    HandoffWire.send(control, HandoffWire.CONN, body);
-                    fds.writeAndFlush(new FileDescriptor(fd)).addListener(f -> {
-                        if (f.isSuccess()) {
-                            done.setSuccess(null);
-                        } else {
-                            done.setFailure(f.cause());
-                        }
-                    });
-                });
-                return done;
+                return sendConnection(channel, body, unread);
             }
         };
     }
 
-    /** Drain done: hands over the final counters; the successor adds them to its own. */
+    /** Moves an admin connection (with the bytes it read but did not answer) to the successor. */
+    public Future<?> migrateAdmin(Channel channel, byte[] unread) {
+        JsonObject body = new JsonObject();
+        body.addProperty("kind", "admin");
+        return sendConnection(channel, body, unread);
+    }
+
+    /** Whether connections can still move (the fd connection to the successor is up). */
+    public boolean canMigrate() {
+        Channel f = fds;
+        return f != null && f.isActive();
+    }
+
+    private Future<?> sendConnection(Channel channel, JsonObject body, byte[] unread) {
+        body.addProperty("unread", Base64.getEncoder().encodeToString(unread));
+        Promise<Void> done = channel.eventLoop().newPromise();
+        sendConnection(channel, body, done);
+        return done;
+    }
+
+    /**
+     * On the connection's own event loop, so the fd cannot be closed (and its number reused by
+     * another socket) while it is being sent: a client that hangs up meanwhile is closed by that
+     * same loop. When the fd connection's buffer is full (the successor has not read the earlier
+     * fds yet, as when hundreds of connections move at once), try again a millisecond later.
+     */
+    private void sendConnection(Channel channel, JsonObject body, Promise<Void> done) {
+        if (!channel.isOpen()) {
+            done.tryFailure(new ClosedChannelException());
+            return;
+        }
+        try {
+            if (trySendFd(((UnixChannel) channel).fd().intValue(), body)) {
+                done.trySuccess(null);
+            } else {
+                channel.eventLoop().schedule(() -> sendConnection(channel, body, done), 1, TimeUnit.MILLISECONDS);
+            }
+        } catch (IOException | RuntimeException e) {
+            done.tryFailure(e);
+        }
+    }
+
+    /**
+     * Sends {@code fd} on the fd connection and then, if {@code conn} is given, its {@code CONN}
+     * line on the control connection, both under one lock: lines and fds reach the successor in
+     * the same order, which is how it pairs them. Returns false when the socket buffer is full
+     * (EAGAIN; nothing was sent). Netty's own write of a {@code FileDescriptor} cannot be used: on
+     * EAGAIN it fails the write with an Error instead of waiting.
+     */
+    private synchronized boolean trySendFd(int fd, JsonObject conn) throws IOException {
+        Channel f = fds;
+        if (f == null || !f.isActive()) {
+            throw new IOException("the fd connection to the successor is closed");
+        }
+        if (((Socket) ((UnixChannel) f).fd()).sendFd(fd) <= 0) {
+            return false;
+        }
+        if (conn != null) {
+            HandoffWire.send(control, HandoffWire.CONN, conn);
+            sentConnections++;
+        }
+        return true;
+    }
+
+    /** Whether the successor says ADOPTED after each connection (this build and later do). */
+    public boolean confirmsAdoption() {
+        return acks;
+    }
+
+    /** Every connection sent so far has been adopted by the successor. */
+    public synchronized boolean allAdopted() {
+        return adopted >= sentConnections;
+    }
+
+    /** The counters sent with GO; what BYE sends is counted from them. */
+    public JsonObject sentCounters() {
+        return sentCounters;
+    }
+
+    /** Drain done: hands over what the counters grew by since GO; the successor adds it to its own. */
     public void bye(JsonObject counters) {
         Channel c = control;
         if (c != null && c.isActive()) {
@@ -169,8 +289,12 @@ public final class Handover implements AutoCloseable {
                             HandoffWire.Message m = HandoffWire.Message.parse(line);
                             if (m.verb().equals(HandoffWire.HELLO)) {
                                 control = ctx.channel();
+                                acks = m.body().has("acks") && m.body().get("acks").getAsBoolean();
                             } else if (m.verb().equals(HandoffWire.FDS)) {
                                 fds = ctx.channel();
+                            } else if (m.verb().equals(HandoffWire.ADOPTED)) {
+                                adopted = m.body().get("n").getAsLong();
+                                return;
                             }
                             inbox.add(m);
                         }
@@ -238,7 +362,8 @@ public final class Handover implements AutoCloseable {
         while (true) {
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
-                throw new HandoffException("the new process was not ready within the handoff timeout");
+                throw new HandoffException("the new process" + (process != null ? " (pid " + process.pid() + ")" : "")
+                    + " was not ready within the handoff timeout; " + step);
             }
             Object o = inbox.poll(Math.min(left, 100), TimeUnit.MILLISECONDS);
             if (o instanceof HandoffWire.Message) {
@@ -249,6 +374,9 @@ public final class Handover implements AutoCloseable {
                 return m;
             }
             if (o == CLOSED || (o == null && process != null && !process.isAlive())) {
+                if (process != null) {
+                    process.waitFor(1, TimeUnit.SECONDS); // its exit status, if it is exiting
+                }
                 Integer status = process != null && !process.isAlive() ? process.exitValue() : null;
                 throw new HandoffException("the new process exited before it was ready"
                     + (status != null ? " (exit status " + status + ")" : ""));

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -106,7 +107,9 @@ public final class Successor implements AutoCloseable {
             .connect(new DomainSocketAddress(path)).sync().channel();
         JsonObject me = new JsonObject();
         me.addProperty("pid", ProcessHandle.current().pid());
-        HandoffWire.send(control, HandoffWire.HELLO, me).sync();
+        JsonObject hello = me.deepCopy();
+        hello.addProperty("acks", true); // this build says ADOPTED after each connection
+        HandoffWire.send(control, HandoffWire.HELLO, hello).sync();
         fds.writeAndFlush(Unpooled.copiedBuffer(HandoffWire.FDS + " " + me + "\n", CharsetUtil.UTF_8)).sync();
     }
 
@@ -139,21 +142,26 @@ public final class Successor implements AutoCloseable {
         }
     }
 
-    /** Serving: tell the predecessor, and wait until it has stopped accepting. */
-    public void ready() throws HandoffException {
+    /**
+     * Ready to serve: tell the predecessor, and wait until it has stopped accepting. Returns its
+     * counters at that moment (to add to ours before serving the stats port), or null.
+     */
+    public JsonObject ready() throws HandoffException {
         JsonObject me = new JsonObject();
         me.addProperty("pid", ProcessHandle.current().pid());
         HandoffWire.send(control, HandoffWire.READY, me);
-        await(HandoffWire.GO);
+        JsonObject go = await(HandoffWire.GO);
+        return go.has("counters") ? go.getAsJsonObject("counters") : null;
     }
 
     /**
-     * Adopts the predecessor's client connections as they arrive, on a thread of its own, until
+     * Adopts the predecessor's client (and admin) connections as they arrive, on a thread of its own, until
      * it says BYE (with its final counters, given to {@code onBye}) or goes away.
      */
-    public void receiveClients(Engine engine, Consumer<JsonObject> onBye) {
+    public void receiveClients(Engine engine, BiConsumer<Integer, byte[]> adoptAdmin, Consumer<JsonObject> onBye) {
         Thread t = new Thread(() -> {
             JsonObject counters = null;
+            long adopted = 0;
             try {
                 while (true) {
                     Object o = inbox.take();
@@ -168,8 +176,16 @@ public final class Successor implements AutoCloseable {
                     if (m.verb().equals(HandoffWire.CONN)) {
                         int fd = takeFd().intValue();
                         JsonObject b = m.body();
-                        engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"),
-                            Base64.getDecoder().decode(b.get("unread").getAsString()));
+                        byte[] unread = Base64.getDecoder().decode(b.get("unread").getAsString());
+                        if (b.has("kind") && b.get("kind").getAsString().equals("admin")) {
+                            adoptAdmin.accept(fd, unread);
+                        } else {
+                            engine.adoptClient(b.get("pool").getAsString(), fd, b.getAsJsonObject("state"), unread);
+                            Faults.at("during-migration");
+                        }
+                        JsonObject ack = new JsonObject();
+                        ack.addProperty("n", ++adopted);
+                        HandoffWire.send(control, HandoffWire.ADOPTED, ack);
                     }
                 }
             } catch (InterruptedException | HandoffException e) {

@@ -22,12 +22,16 @@ final class ConfigFiles {
      * the document, so those are lost; the header usually says what the file is and who owns it).
      */
     static void writeAtomically(Path file, String yaml) throws IOException {
-        String content = header(file) + yaml;
+        writeBytesAtomically(file, (header(file) + yaml).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Replaces {@code file} with exactly {@code content}, atomically as above. */
+    static void writeBytesAtomically(Path file, byte[] content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
+                ch.write(java.nio.ByteBuffer.wrap(content));
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

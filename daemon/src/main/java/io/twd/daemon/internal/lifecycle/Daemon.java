@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One twd process from start to exit: it serves one config, answers the admin socket, and applies
@@ -46,12 +47,23 @@ public final class Daemon implements Handover.Host {
     /** What the command line says; the same arguments start a successor. */
     public record Options(String confFile, String statsAddr, int statsPort, String pidFile, String adminSocket,
                           long handoffTimeoutMillis, long drainTimeoutMillis, EngineSettings settings,
-                          String mainClass, List<String> args) {
+                          String mainClass, List<String> args, AdminAccess admin) {
+    }
+
+    /**
+     * Who may use the admin socket and how long a request line may be.
+     *
+     * @param maxLineBytes {@code --admin-max-line}
+     * @param gid {@code --admin-group}: members may connect too; -1 for none
+     */
+    public record AdminAccess(int maxLineBytes, int gid) {
     }
 
     static final long BUSY_TIMEOUT_SECONDS = 60;
-    /** How long a handed-over process waits for the admin reply of its change to be written. */
-    static final long REPLY_TIMEOUT_SECONDS = 5;
+    /** How long a drained process stays, its sockets parked, for a successor that does not confirm. */
+    static final long SUCCESSOR_GRACE_MILLIS = 1000;
+    /** How long it waits for a successor that confirms to have adopted every connection. */
+    static final long ADOPTION_TIMEOUT_MILLIS = 30_000;
 
     private final Options opts;
     private final ExecutorService changes = Executors.newSingleThreadExecutor(r -> {
@@ -65,8 +77,25 @@ public final class Daemon implements Handover.Host {
     private AdminServer admin;
     private volatile long generation = 1;
     private volatile long predecessorPid = -1;
+    /** The predecessor sent its counters with GO: BYE then adds only their growth. */
+    private volatile boolean countersAtGo;
+    /** What the predecessor reported once it finished draining (for status), or null. */
+    private volatile JsonObject lastHandoff;
+    /**
+     * The drain after a handoff: under way, finished (the process exits), or abandoned because the
+     * successor died first (the process serves on). Changed under {@link #handoffLock}.
+     */
+    private static final int DRAINING = 1;
+    private static final int FINISHED = 2;
+    private static final int ROLLED_BACK = 3;
+    private final AtomicInteger drainState = new AtomicInteger();
+    private final Object handoffLock = new Object();
+    /** The config file as it was before a pool change wrote it, to put back on a rollback. */
+    private byte[] configBeforeChange;
     /** Set once a successor holds our listening sockets: their files are its now. */
     private volatile boolean handedOver;
+    /** The handoff that made this process a predecessor (admin connections move through it). */
+    private volatile Handover handover;
     private volatile boolean stopping;
 
     public Daemon(Options opts) {
@@ -90,7 +119,7 @@ public final class Daemon implements Handover.Host {
         }
         engine = new Engine(config, opts.settings());
         stats = new StatsServer(engine);
-        admin = new AdminServer(this, opts.adminSocket(), engine.group());
+        admin = new AdminServer(this, opts.adminSocket(), engine.group(), opts.admin());
         String statsKey = StatsServer.key(opts.statsAddr(), opts.statsPort());
         String adminKey = AdminServer.key(opts.adminSocket());
         Map<String, Integer> inherited = Map.of();
@@ -115,6 +144,20 @@ public final class Daemon implements Handover.Host {
             if (!inherited.containsKey(adminKey)) {
                 admin.bind();
             }
+            if (successor != null) {
+                Faults.at("before-ready");
+                // Not accepting on the inherited sockets yet: until the predecessor says GO it may
+                // still give up on us (timeout, its own failure) and kill this process, and a
+                // connection accepted here would then be reset. Meanwhile it accepts, and after
+                // GO the kernel queues connections until we adopt the sockets below.
+                JsonObject counters = successor.ready();
+                Faults.at("after-go");
+                if (counters != null) {
+                    // Before the stats port is ours: a reader never sees the counters go down.
+                    carryCounters(counters);
+                    countersAtGo = true;
+                }
+            }
             engine.adoptListeners(inherited);
             if (inherited.containsKey(statsKey)) {
                 stats.adopt(inherited.get(statsKey));
@@ -123,12 +166,22 @@ public final class Daemon implements Handover.Host {
                 admin.adopt(inherited.get(adminKey));
             }
             if (successor != null) {
-                Faults.at("before-ready");
-                successor.ready();
-                successor.receiveClients(engine, counters -> {
+                successor.receiveClients(engine, admin::adoptConnection, counters -> {
+                    JsonObject last = new JsonObject();
+                    last.addProperty("from_pid", predecessorPid);
+                    last.addProperty("from_generation", generation - 1);
+                    last.addProperty("clients_received", engine.adoptedClients());
                     if (counters != null) {
-                        CounterCarry.apply(engine, counters);
+                        // Having had the counters at GO, add what they grew by since; a predecessor
+                        // of an older build sent none at GO and sends its totals here.
+                        carryCounters(countersAtGo && counters.has("growth") ? counters.getAsJsonObject("growth") : counters);
+                        if (counters.has("handoff")) {
+                            counters.getAsJsonObject("handoff").entrySet().forEach(e -> last.add(e.getKey(), e.getValue()));
+                        }
+                    } else {
+                        last.addProperty("error", "the previous process went away without its report");
                     }
+                    lastHandoff = last;
                     predecessorPid = -1;
                     Log.notice("handoff: the previous process has finished draining");
                 });
@@ -197,9 +250,13 @@ public final class Daemon implements Handover.Host {
             JsonObject d = new JsonObject();
             d.addProperty("pid", pred);
             d.addProperty("generation", generation - 1);
+            d.addProperty("clients_received", engine.adoptedClients());
             draining.add(d);
         }
         s.add("draining", draining);
+        if (lastHandoff != null) {
+            s.add("last_handoff", lastHandoff);
+        }
         return s;
     }
 
@@ -210,22 +267,12 @@ public final class Daemon implements Handover.Host {
     // ---- changes ----
 
     /** A change waiting for its turn or being applied. */
-    public record PendingChange(CompletableFuture<AdminResponse> result, AtomicBoolean started,
-                                CompletableFuture<Void> replied) {
+    public record PendingChange(CompletableFuture<AdminResponse> result, AtomicBoolean started) {
         /** Drops the change if it has not started yet (its client went away). */
         public void cancelIfWaiting() {
             if (started.compareAndSet(false, true)) {
                 result.complete(AdminResponse.err("cancelled: the client went away"));
             }
-        }
-
-        /**
-         * The reply has been written to whoever asked (or cannot be): after a handoff, the old
-         * process waits for this before it moves connections and closes its admin connections,
-         * which would otherwise race with the reply and could drop it.
-         */
-        public void replySent() {
-            replied.complete(null);
         }
     }
 
@@ -237,13 +284,12 @@ public final class Daemon implements Handover.Host {
     public PendingChange submitChange(AdminRequest request) {
         CompletableFuture<AdminResponse> result = new CompletableFuture<>();
         AtomicBoolean started = new AtomicBoolean();
-        CompletableFuture<Void> replied = new CompletableFuture<>();
         changes.execute(() -> {
             if (!started.compareAndSet(false, true)) {
                 return;
             }
             try {
-                result.complete(applyChange(request, replied));
+                result.complete(applyChange(request));
             } catch (RuntimeException e) {
                 Log.error("change failed: %s", e);
                 result.complete(AdminResponse.err("change not applied: " + e.getMessage()));
@@ -254,12 +300,22 @@ public final class Daemon implements Handover.Host {
                 result.complete(AdminResponse.err("busy: another change is still being applied; try again"));
             }
         });
-        return new PendingChange(result, started, replied);
+        return new PendingChange(result, started);
     }
 
-    private AdminResponse applyChange(AdminRequest request, CompletableFuture<Void> replied) {
+    private AdminResponse applyChange(AdminRequest request) {
         if (handedOver || stopping) {
             return AdminResponse.err("this process is draining; send the command again (the new process serves it)");
+        }
+        // One handoff at a time across processes too: while our predecessor still moves its
+        // clients to us, a handoff of ours would miss those that arrive after it started.
+        long deadline = System.currentTimeMillis() + opts.drainTimeoutMillis() + 5000;
+        while (predecessorPid > 0 && System.currentTimeMillis() < deadline) {
+            sleep(20);
+        }
+        if (predecessorPid > 0) {
+            return AdminResponse.err("busy: the previous process (pid " + predecessorPid
+                + ") is still draining; nothing changed, try again");
         }
         TwdConfig candidate;
         boolean persist;
@@ -295,18 +351,20 @@ public final class Daemon implements Handover.Host {
                 return AdminResponse.err("change not applied: " + e.getMessage());
             }
             handedOver = true;
+            this.handover = handover;
+            drainState.set(DRAINING);
+            handover.onSuccessorExit(() -> successorLost(handover));
             String warning = "";
             if (persist) {
-                try {
-                    ConfigFiles.writeAtomically(Path.of(opts.confFile()), yaml);
-                } catch (IOException e) {
-                    warning = " warning=\"config file not written: " + e.getMessage().replace('"', '\'') + "\"";
-                    Log.error("the change is live in pid %d but %s was not written: %s", pid, opts.confFile(), e);
+                synchronized (handoffLock) {
+                    if (drainState.get() == DRAINING) {
+                        warning = writeConfigFile(yaml, pid);
+                    }
                 }
             }
             Log.notice("handoff: generation %d is live in pid %d; draining", generation + 1, pid);
             TwdConfig running = config;
-            Thread drain = new Thread(() -> drainAndExit(handover, running, candidate, replied), "twd-drain");
+            Thread drain = new Thread(() -> drainAndExit(handover, running, candidate), "twd-drain");
             drain.start();
             return AdminResponse.ok("generation=" + (generation + 1) + " pid=" + pid + warning);
         } catch (IOException e) {
@@ -322,6 +380,66 @@ public final class Daemon implements Handover.Host {
         }
     }
 
+    /** Writes the changed config; returns the reply's warning ("" when written). */
+    private String writeConfigFile(String yaml, long pid) {
+        Path file = Path.of(opts.confFile());
+        try {
+            configBeforeChange = Files.readAllBytes(file);
+        } catch (IOException e) {
+            configBeforeChange = null;
+        }
+        try {
+            ConfigFiles.writeAtomically(file, yaml);
+            return "";
+        } catch (IOException e) {
+            configBeforeChange = null;
+            Log.error("the change is live in pid %d but %s was not written: %s", pid, opts.confFile(), e);
+            String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            return " warning=\"config file not written: " + reason.replace('"', '\'') + "\"";
+        }
+    }
+
+    /**
+     * The successor exited before this process finished draining into it: it had stopped
+     * accepting, so nobody would serve. Take the listening sockets back (parked, never closed) and
+     * the clients not moved yet, put the config file and pid file back, and serve on with the
+     * config this process has. Clients that had moved are lost with the successor.
+     */
+    private void successorLost(Handover handover) {
+        synchronized (handoffLock) {
+            if (!drainState.compareAndSet(DRAINING, ROLLED_BACK)) {
+                return; // the drain is over: this process is exiting anyway
+            }
+            Log.error("handoff: the new process (pid %d) exited before this one had finished draining;"
+                + " taking serving back (pid %d, generation %d)", handover.successorPid(),
+                ProcessHandle.current().pid(), generation);
+            engine.unparkListeners();
+            stats.unpark();
+            admin.unpark();
+            engine.rejoinClients();
+            handedOver = false;
+            this.handover = null;
+            if (configBeforeChange != null) {
+                try {
+                    ConfigFiles.writeBytesAtomically(Path.of(opts.confFile()), configBeforeChange);
+                    Log.notice("handoff: %s is back to the config this process serves", opts.confFile());
+                } catch (IOException e) {
+                    Log.error("handoff: %s holds the change that did not go live, and putting it back failed: %s",
+                        opts.confFile(), e);
+                }
+                configBeforeChange = null;
+            }
+            if (opts.pidFile() != null) {
+                try {
+                    writePidFile();
+                } catch (IOException e) {
+                    Log.error("cannot write pid file %s: %s", opts.pidFile(), e);
+                }
+            }
+            handover.close();
+        }
+    }
+
     private List<String> successorCommand() {
         List<String> args = new ArrayList<>(opts.args());
         args.removeIf(a -> a.equals("-d") || a.equals("--daemonize"));
@@ -329,30 +447,59 @@ public final class Daemon implements Handover.Host {
     }
 
     /** After the successor is live: move or finish every client, pass the counters on, exit. */
-    private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig,
-                              CompletableFuture<Void> replied) {
-        // The admin reply that announces the change goes out before connections move and before
-        // the admin connections close (a fixed 50 ms sleep lost the reply on a loaded machine).
-        try {
-            replied.get(REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            Log.warn("handoff: the admin reply was not written within %d s; draining anyway", REPLY_TIMEOUT_SECONDS);
+    private void drainAndExit(Handover handover, TwdConfig running, TwdConfig successorConfig) {
+        synchronized (handoffLock) {
+            if (drainState.get() != DRAINING) {
+                return;
+            }
+            // Admin connections first: the one that asked for this change is still waiting for its
+            // reply, so it moves right after the reply; the others stop reading now.
+            admin.handOff(handover::migrateAdmin);
+            engine.handOffClients(handover.clientHandoff(running, successorConfig));
         }
-        engine.handOffClients(handover.clientHandoff(running, successorConfig));
         waitForClients(opts.drainTimeoutMillis());
+        long adminDeadline = System.currentTimeMillis() + 2000;
+        while (admin.connectionCount() > 0 && System.currentTimeMillis() < adminDeadline
+                && drainState.get() == DRAINING) {
+            sleep(20);
+        }
+        // The sockets stay parked until the successor has adopted every connection sent to it: if
+        // it dies first, this process takes serving back. A successor of an older build does not
+        // confirm; it gets a moment for its death to show.
+        boolean confirms = handover.confirmsAdoption();
+        long waitEnd = System.currentTimeMillis() + (confirms ? ADOPTION_TIMEOUT_MILLIS : SUCCESSOR_GRACE_MILLIS);
+        while (System.currentTimeMillis() < waitEnd && drainState.get() == DRAINING
+                && !(confirms && handover.allAdopted())) {
+            sleep(20);
+        }
+        if (confirms && !handover.allAdopted() && drainState.get() == DRAINING) {
+            Log.warn("handoff: the new process has not confirmed every connection after %d s; finishing anyway",
+                ADOPTION_TIMEOUT_MILLIS / 1000);
+        }
+        if (!drainState.compareAndSet(DRAINING, FINISHED)) {
+            return; // the successor died: this process serves on
+        }
         admin.closeConnections();
-        handover.bye(CounterCarry.export(engine));
+        // The totals (what a successor of an older build adds) and what they grew by since GO.
+        JsonObject bye = CounterCarry.export(engine);
+        bye.add("growth", counterGrowth(bye, handover.sentCounters()));
+        JsonObject report = engine.departures();
+        bye.add("handoff", report);
+        handover.bye(bye);
         handover.close();
-        Log.notice("handoff: drained; exiting");
+        Log.notice("handoff: drained: %d client connections moved, closed: %s; exiting",
+            report.get("moved").getAsLong(), report.get("closed"));
         System.exit(0);
     }
 
     private void waitForClients(long timeoutMillis) {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (engine.clientCount() > 0 && System.currentTimeMillis() < deadline) {
+        while (engine.clientCount() > 0 && System.currentTimeMillis() < deadline
+                && drainState.get() != ROLLED_BACK) {
             sleep(20);
+        }
+        if (drainState.get() == ROLLED_BACK) {
+            return;
         }
         int left = engine.clientCount();
         if (left > 0) {
@@ -363,6 +510,61 @@ public final class Daemon implements Handover.Host {
                 sleep(20);
             }
         }
+    }
+
+    /**
+     * Where an admin connection goes once this process has handed over (null while it serves).
+     * The connection that asked for the change checks this when it writes the reply: the drain
+     * thread's {@link AdminServer#handOff} may reach it only after the reply, and it must not read
+     * (and answer from this old process) what the operator sends next.
+     */
+    public AdminServer.AdminHandoff adminHandoff() {
+        Handover h = handover;
+        return h == null ? null : h::migrateAdmin;
+    }
+
+    // ---- counters across a handoff ----
+
+    /**
+     * Adds a predecessor's counters to ours, and waits until they are in: first those it had at GO,
+     * then at BYE what they grew by while it drained. So the stats port, served by this process
+     * from GO on, never shows a counter lower than the predecessor showed.
+     */
+    private void carryCounters(JsonObject counters) {
+        CounterCarry.apply(engine, counters);
+        if (counters.has("total_connections")) {
+            engine.inheritTotalConnections(counters.get("total_connections").getAsLong());
+        }
+        java.util.concurrent.CountDownLatch applied = new java.util.concurrent.CountDownLatch(1);
+        engine.runOnFirstLoop(applied::countDown); // runs after the apply, queued on the same loop
+        try {
+            applied.await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Fields of exported counters that are states, not counts: passed on as they are. */
+    private static final java.util.Set<String> NOT_COUNTS = java.util.Set.of("start_millis", "ejected_until",
+        "server_ejected_at");
+
+    /** {@code now} minus {@code before}, field by field (counts only; states as in {@code now}). */
+    static JsonObject counterGrowth(JsonObject now, JsonObject before) {
+        JsonObject out = new JsonObject();
+        for (Map.Entry<String, com.google.gson.JsonElement> e : now.entrySet()) {
+            String k = e.getKey();
+            com.google.gson.JsonElement v = e.getValue();
+            com.google.gson.JsonElement b = before == null ? null : before.get(k);
+            if (v.isJsonObject()) {
+                out.add(k, counterGrowth(v.getAsJsonObject(), b != null && b.isJsonObject() ? b.getAsJsonObject() : null));
+            } else if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber() && !NOT_COUNTS.contains(k)
+                && b != null && b.isJsonPrimitive()) {
+                out.addProperty(k, v.getAsLong() - b.getAsLong());
+            } else {
+                out.add(k, v);
+            }
+        }
+        return out;
     }
 
     // ---- Handover.Host ----
@@ -389,11 +591,20 @@ public final class Daemon implements Handover.Host {
     }
 
     @Override
+    public JsonObject counters() {
+        return CounterCarry.export(engine);
+    }
+
+    @Override
     public void stopAccepting() {
         handedOver = true;
-        engine.closeListeners(true);
-        stats.stop();
-        admin.stop(true);
+        // Parked, not closed: taken back if the successor dies before the drain ends.
+        engine.parkListeners();
+        stats.park();
+        admin.park();
+        // A stats connection accepted just before is answered on its loop; let that happen before
+        // the counters go to the successor, so no reader sees more here than the successor shows.
+        engine.awaitLoops();
     }
 
     // ---- signals and exit ----
@@ -419,9 +630,7 @@ public final class Daemon implements Handover.Host {
     }
 
     void reloadFromSignal(AdminRequest request) {
-        PendingChange change = submitChange(request);
-        change.result().thenAccept(r -> {
-            change.replySent();
+        submitChange(request).result().thenAccept(r -> {
             if (r.ok()) {
                 Log.notice("%s: %s", request.toLine(), r.text());
             } else {

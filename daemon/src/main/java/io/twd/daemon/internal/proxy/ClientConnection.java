@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.ReferenceCountUtil;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
@@ -21,10 +22,21 @@ import java.util.ArrayDeque;
  *
  * <p>Everything runs on the client's event loop, and the client's backend connections live on the
  * same loop, so no state here is shared between threads.
+ *
+ * <p>Memory a client can make twd hold is bounded two ways (twd(8), "LIMITS"). At
+ * {@code --client-max-pending} outstanding requests the decoder stops framing and the connection
+ * stops reading until half of them are answered: backpressure, which a pipelining client only
+ * notices as a pause, since requests complete whether or not it reads its replies. And replies it
+ * leaves unread pile up in the socket's outbound buffer only up to {@code --client-output-limit},
+ * past which it is closed (as redis' client-output-buffer-limit does). twd does not stop reading a
+ * client just because it is slow to read: a client that writes a long pipeline before reading any
+ * reply (redis-py, Jedis pipelines) would then never finish writing, and both sides would wait.
  */
-public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
+public abstract class ClientConnection extends ChannelInboundHandlerAdapter implements RequestGate {
     protected final Engine engine;
     protected final ServerPool pool;
+    private final int maxPending;
+    private final long outputLimit;
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
     private final WriteBatch out = new WriteBatch();
     protected Channel channel;
@@ -41,10 +53,17 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Set when reading stopped for good: the connection closes once its queue is empty. */
     private boolean closeWhenIdle;
     private boolean migrated;
+    /** Reading stopped at the pending-requests limit; resumes when the queue is down to half. */
+    private boolean paused;
+    /** Why this connection closes instead of moving, for the handoff's report. */
+    private String departure;
 
     protected ClientConnection(Engine engine, ServerPool pool) {
         this.engine = engine;
         this.pool = pool;
+        EngineSettings settings = engine.settings();
+        this.maxPending = settings.maxPendingRequests();
+        this.outputLimit = settings.clientOutputLimit();
     }
 
     /** The protocol's error line for a failure text, e.g. {@code -ERR Connection refused}. */
@@ -89,12 +108,47 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         onMessage(msg);
     }
 
+    /**
+     * The decoder asks before each request. No while the connection is leaving or closing, or
+     * while {@code --client-max-pending} requests are outstanding; reading stops then too, so the
+     * bytes not yet framed stay bounded by one read.
+     */
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // A client that does not read its replies stops being read from, so replies cannot pile
-        // up without bound; it resumes when the socket drains.
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
-        ctx.fireChannelWritabilityChanged();
+    public boolean acceptsRequests() {
+        if (closed || closing || handoff != null || closeWhenIdle) {
+            channel.config().setAutoRead(false);
+            return false;
+        }
+        if (queue.size() >= maxPending) {
+            paused = true;
+            channel.config().setAutoRead(false);
+            return false;
+        }
+        return true;
+    }
+
+    /** Starts reading (a migrated connection, once its unread bytes are in), unless it should not. */
+    void startReading() {
+        if (!closed && !closing && handoff == null && !closeWhenIdle && queue.size() < maxPending) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** Half the pending requests are answered: read again, starting with what is already buffered. */
+    private void resume() {
+        paused = false;
+        if (closed || closing || handoff != null || closeWhenIdle) {
+            return;
+        }
+        channel.config().setAutoRead(true);
+        // Requests may be waiting, complete, in the decoder; no read would bring them out if the
+        // client has nothing more to send. Not from here: drain() runs inside a backend's reply.
+        channel.eventLoop().execute(() -> {
+            if (!closed && !paused && channel.isActive()) {
+                channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
+                channel.pipeline().fireChannelReadComplete();
+            }
+        });
     }
 
     @Override
@@ -158,6 +212,17 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         send(r, server);
     }
 
+    /**
+     * Sends {@code r} to {@code server} for a request the backend does not answer (memcached
+     * {@code noreply}): it keeps its place in the reply order but is done at once with no reply,
+     * so it writes nothing and holds up nothing; a failure to send it is not reported.
+     */
+    protected final void forwardNoReply(Request r, Server server) {
+        r.noReply = true;
+        answer(r, null);
+        send(r, server);
+    }
+
     /** Sets the bytes {@code r} sends to its backend; ownership of {@code payload} passes to it. */
     protected final void setPayload(Request r, ByteBuf payload) {
         r.payload = payload;
@@ -217,6 +282,9 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             if (reply != null) {
                 if (closed) {
                     reply.release();
+                } else if (outputLimit > 0 && overOutputLimit(reply)) {
+                    closeForOutputLimit(reply);
+                    return;
                 } else {
                     out.add(channel, reply);
                 }
@@ -235,9 +303,40 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         if (wrote) {
             loop.markDirty(this);
         }
+        if (paused && queue.size() <= maxPending / 2) {
+            resume();
+        }
         if (queue.isEmpty() && (handoff != null || closeWhenIdle)) {
             finishAtBoundary();
         }
+    }
+
+    /**
+     * Whether writing {@code reply} would leave more than {@code --client-output-limit} bytes
+     * unread in the outbound buffer. A reply larger than the limit still goes out when nothing
+     * is waiting before it, so no single reply is refused for its size alone.
+     */
+    private boolean overOutputLimit(ByteBuf reply) {
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+        long buffered = unsent == null ? 0 : unsent.totalPendingWriteBytes();
+        return buffered > 0 && buffered + reply.readableBytes() > outputLimit;
+    }
+
+    /** The client does not read its replies: drop them and close, rather than hold them all. */
+    private void closeForOutputLimit(ByteBuf reply) {
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+        Log.warn("client %s in pool '%s' closed: it left %d bytes of replies unread (--client-output-limit %d)",
+            channel.remoteAddress(), pool.name(), unsent == null ? 0 : unsent.totalPendingWriteBytes(), outputLimit);
+        reply.release();
+        stats.clientErr++;
+        closing = true;
+        // From now on replies still on their way are released as they arrive.
+        closed = true;
+        Request r;
+        while ((r = queue.pollFirst()) != null) {
+            r.discard();
+        }
+        channel.close();
     }
 
     /**
@@ -248,15 +347,39 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         if (closed || closing || handoff != null || closeWhenIdle) {
             return;
         }
+        if (target != null && !target.successorAlive()) {
+            return; // the old process takes serving back: stay
+        }
         channel.config().setAutoRead(false);
         if (target != null && target.migrates(pool.name())) {
             handoff = target;
         } else {
             closeWhenIdle = true;
+            departure = target == null ? "stopping" : target.whyNot(pool.name());
         }
         if (queue.isEmpty()) {
             finishAtBoundary();
         }
+    }
+
+    /**
+     * The successor died before this connection moved: stay, and read again. (One whose move is
+     * already under way is lost: its migration fails and it closes.)
+     */
+    void rejoin() {
+        if (closed || closing || migrated || (handoff == null && !closeWhenIdle)) {
+            return;
+        }
+        handoff = null;
+        closeWhenIdle = false;
+        paused = false;
+        startReading();
+        channel.eventLoop().execute(() -> {
+            if (!closed && channel.isActive() && acceptsRequests()) {
+                channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
+                channel.pipeline().fireChannelReadComplete();
+            }
+        });
     }
 
     /** Drain deadline passed: flush what is done and close. */
@@ -264,6 +387,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
         if (!closed) {
             closeWhenIdle = true;
             handoff = null;
+            engine.departed("drain_deadline");
             out.drainTo(channel);
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
@@ -280,6 +404,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
             }
             if (target == null || !f.isSuccess()) {
                 closeWhenIdle = true;
+                engine.departed(!f.isSuccess() ? "client_gone" : departure);
                 channel.close();
                 return;
             }
@@ -289,8 +414,18 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter {
                 unread = ((UnparsedBytes) decoder).unparsedBytes();
             }
             migrated = true;
-            target.migrate(channel, pool.name(), exportState(), unread)
-                .addListener(done -> channel.eventLoop().execute(channel::close));
+            target.migrate(channel, pool.name(), exportState(), unread).addListener(done -> {
+                if (done.cause() instanceof java.nio.channels.ClosedChannelException) {
+                    engine.departed("client_gone"); // hung up while waiting to move
+                } else if (!done.isSuccess()) {
+                    Log.warn("client %s in pool '%s' could not move to the new process, closing it: %s",
+                        channel.remoteAddress(), pool.name(), done.cause());
+                    engine.departed("move_failed");
+                } else {
+                    engine.departed("moved");
+                }
+                channel.eventLoop().execute(channel::close);
+            });
         });
     }
 

@@ -13,6 +13,16 @@ public interface ClientHandoff {
     /** Whether connections of {@code pool} move (the pool exists in the successor with the same protocol). */
     boolean migrates(String pool);
 
+    /** Why connections of {@code pool} do not move (a word for stats, e.g. {@code pool_removed}). */
+    default String whyNot(String pool) {
+        return "not_migrated";
+    }
+
+    /** False once the successor is gone: connections then stay, as the old process takes serving back. */
+    default boolean successorAlive() {
+        return true;
+    }
+
     /** Called on the client's event loop with reading stopped and every reply flushed. */
     Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread);
 }

@@ -20,6 +20,9 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import io.twd.daemon.internal.memcache.MemcacheClientConnection;
+import io.twd.daemon.internal.memcache.MemcacheReplyDecoder;
+import io.twd.daemon.internal.memcache.MemcacheRequestDecoder;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
 import io.twd.daemon.internal.redis.RedisClientConnection;
@@ -55,9 +58,15 @@ public final class Engine {
     private final Map<EventLoop, LoopState> loops = new IdentityHashMap<>();
     private final ServerPool[] pools;
     private final Map<String, Channel> listeners = new java.util.LinkedHashMap<>();
+    /** Listeners handed over but kept, not accepting, until the drain ends (see {@link #parkListeners}). */
+    private final Map<String, Channel> parked = new java.util.LinkedHashMap<>();
     private final AtomicLong totalConnections = new AtomicLong();
     private final AtomicLong currConnections = new AtomicLong();
     private volatile long startMillis = System.currentTimeMillis();
+    /** How client connections left during a handoff or stop: moved, or closed and why. */
+    private final Map<String, AtomicLong> departures = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** Client connections a predecessor moved here. */
+    private final AtomicLong adopted = new AtomicLong();
 
     public Engine(TwdConfig config, EngineSettings settings) {
         if (!Epoll.isAvailable()) {
@@ -80,6 +89,10 @@ public final class Engine {
 
     public TwdConfig config() {
         return config;
+    }
+
+    public EngineSettings settings() {
+        return settings;
     }
 
     public ServerPool[] pools() {
@@ -109,6 +122,40 @@ public final class Engine {
             if (l.index == 0) {
                 l.loop.execute(task);
             }
+        }
+    }
+
+    /** A client connection left: {@code moved} to the successor, or closed for the reason given. */
+    void departed(String why) {
+        departures.computeIfAbsent(why, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** {@code {"moved": N, "closed": {"reason": N, ...}}} for the connections that left so far. */
+    public JsonObject departures() {
+        JsonObject out = new JsonObject();
+        JsonObject closed = new JsonObject();
+        long moved = 0;
+        for (Map.Entry<String, AtomicLong> e : departures.entrySet()) {
+            if (e.getKey().equals("moved")) {
+                moved = e.getValue().get();
+            } else {
+                closed.addProperty(e.getKey(), e.getValue().get());
+            }
+        }
+        out.addProperty("moved", moved);
+        out.add("closed", closed);
+        return out;
+    }
+
+    /** Client connections adopted from a predecessor so far. */
+    public long adoptedClients() {
+        return adopted.get();
+    }
+
+    /** Waits until every event loop has run what was queued on it before this call. */
+    public void awaitLoops() {
+        for (LoopState l : loops.values()) {
+            l.loop.submit(() -> { }).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
     }
 
@@ -196,8 +243,57 @@ public final class Engine {
         }
     }
 
+    /**
+     * Handoff: stops accepting, but keeps the listening sockets (deregistered from the event
+     * loops) instead of closing them, so that if the successor dies before this process has
+     * finished draining, {@link #unparkListeners} can take them back: the sockets and their accept
+     * queues never went away. The successor accepts on the same sockets meanwhile.
+     */
+    public void parkListeners() {
+        for (Map.Entry<String, Channel> e : listeners.entrySet()) {
+            park(e.getValue());
+            parked.put(e.getKey(), e.getValue());
+        }
+        listeners.clear();
+    }
+
+    /** The successor died: accept on the parked listeners again. */
+    public void unparkListeners() {
+        for (Map.Entry<String, Channel> e : parked.entrySet()) {
+            unpark(e.getValue(), group);
+            listeners.put(e.getKey(), e.getValue());
+        }
+        parked.clear();
+    }
+
+    /** Stops accepting on {@code listener}; its socket stays open. */
+    public static void park(Channel listener) {
+        listener.deregister().awaitUninterruptibly();
+    }
+
+    /** Accepts on a parked listener again. */
+    public static void unpark(Channel listener, EventLoopGroup group) {
+        group.next().register(listener).awaitUninterruptibly();
+    }
+
+    /**
+     * Closes a parked listener's socket without touching its file: Netty's close of a unix server
+     * channel would unlink the socket file, which the successor serves.
+     */
+    public static void closeParked(Channel listener) {
+        try {
+            ((io.netty.channel.unix.UnixChannel) listener).fd().close();
+        } catch (IOException e) {
+            Log.warn("closing handed-over listener %s: %s", listener, e.getMessage());
+        }
+    }
+
     /** Stops accepting. With {@code handedOver}, unix socket files stay: the successor serves them. */
     public void closeListeners(boolean handedOver) {
+        for (Channel l : parked.values()) {
+            closeParked(l);
+        }
+        parked.clear();
         for (Channel l : listeners.values()) {
             SocketAddress a = l.localAddress();
             if (handedOver) {
@@ -225,6 +321,20 @@ public final class Engine {
             loop.loop.execute(() -> {
                 for (ClientConnection c : new ArrayList<>(loop.clients)) {
                     c.leaveAtBoundary(handoff);
+                }
+            });
+        }
+    }
+
+    /**
+     * The successor died during the handoff: every client still here stays, and reads again
+     * (those already moved went with the successor).
+     */
+    public void rejoinClients() {
+        for (LoopState loop : loops.values()) {
+            loop.loop.execute(() -> {
+                for (ClientConnection c : new ArrayList<>(loop.clients)) {
+                    c.rejoin();
                 }
             });
         }
@@ -269,18 +379,29 @@ public final class Engine {
             ch.config().setOption(ChannelOption.SO_KEEPALIVE, pool.config().tcpkeepalive());
         }
         ch.config().setAutoRead(false);
-        totalConnections.incrementAndGet();
+        adopted.incrementAndGet();
         addClientHandlers(ch, pool, state);
         group.next().register(ch).addListener(f -> {
             if (!f.isSuccess()) {
                 ch.close();
                 return;
             }
-            if (unread.length > 0) {
-                ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
-                ch.pipeline().fireChannelReadComplete();
-            }
-            ch.config().setAutoRead(true);
+            // Registration completes before channelActive runs: go on once it has, so the
+            // handler knows its channel when the unread bytes (maybe whole requests) arrive.
+            ch.eventLoop().execute(() -> {
+                if (!ch.isActive()) {
+                    return;
+                }
+                if (unread.length > 0) {
+                    ch.pipeline().fireChannelRead(Unpooled.wrappedBuffer(unread));
+                    ch.pipeline().fireChannelReadComplete();
+                }
+                // Not if the unread bytes already hold --client-max-pending requests.
+                ClientConnection client = ch.pipeline().get(ClientConnection.class);
+                if (client != null) {
+                    client.startReading();
+                }
+            });
         });
     }
 
@@ -354,11 +475,14 @@ public final class Engine {
 
     private void addClientHandlers(Channel ch, ServerPool pool, JsonObject state) {
         if (pool.config().redis()) {
+            RedisClientConnection client = new RedisClientConnection(this, pool, state);
             ch.pipeline().addLast("decoder", new RedisRequestDecoder(settings.maxKeyLength(),
-                settings.maxMultibulkLength(), settings.maxRequestBytes()));
-            ch.pipeline().addLast("client", new RedisClientConnection(this, pool, state));
+                settings.maxMultibulkLength(), settings.maxRequestBytes(), client));
+            ch.pipeline().addLast("client", client);
         } else {
-            throw new UnsupportedOperationException("memcache pools are not implemented yet");
+            MemcacheClientConnection client = new MemcacheClientConnection(this, pool);
+            ch.pipeline().addLast("decoder", new MemcacheRequestDecoder(settings.maxRequestBytes(), client));
+            ch.pipeline().addLast("client", client);
         }
     }
 
@@ -401,6 +525,9 @@ public final class Engine {
                 protected void initChannel(Channel ch) {
                     if (pc.redis()) {
                         ch.pipeline().addLast("decoder", new RedisReplyDecoder());
+                    } else {
+                        // memcached replies are framed by the request they answer.
+                        ch.pipeline().addLast("decoder", MemcacheReplyDecoder.forConnection(conn));
                     }
                     ch.pipeline().addLast("server", conn);
                     ch.closeFuture().addListener(f -> currConnections.decrementAndGet());

@@ -1,6 +1,7 @@
 package io.twd.daemon.internal.proxy;
 
 import io.netty.channel.ConnectTimeoutException;
+import java.io.FileNotFoundException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
@@ -14,11 +15,13 @@ final class Errors {
     static final String CONNECTION_REFUSED = "Connection refused";
     static final String CONNECTION_TIMED_OUT = "Connection timed out";
     static final String CONNECTION_RESET = "Connection reset by peer";
+    static final String HOST_DOWN = "Host is down";
+    static final String NO_SUCH_FILE = "No such file or directory";
 
     private static final String[] KNOWN = {
         CONNECTION_REFUSED, CONNECTION_RESET, CONNECTION_TIMED_OUT, "No route to host",
         "Network is unreachable", "Broken pipe", "Host is down", "No such file or directory",
-        "Permission denied",
+        "Permission denied", "Address already in use", "Cannot assign requested address",
     };
 
     private Errors() {
@@ -29,8 +32,12 @@ final class Errors {
             return CONNECTION_TIMED_OUT;
         }
         if (cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
-            // getaddrinfo's text for a name that does not resolve.
-            return "Name or service not known";
+            // twemproxy fails a connect whose host does not resolve with EHOSTDOWN.
+            return HOST_DOWN;
+        }
+        if (cause instanceof FileNotFoundException) {
+            // A unix socket path that does not exist (ENOENT); Netty gives no message.
+            return NO_SUCH_FILE;
         }
         if (cause instanceof ClosedChannelException) {
             return CONNECTION_RESET;

@@ -32,6 +32,8 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private boolean connected;
     private boolean closed;
+    /** Why the connection closed: what requests that still arrive for it fail with. */
+    private String closeReason;
     private int preambleReplies;
     private ScheduledFuture<?> timer;
     boolean dirty;
@@ -51,6 +53,9 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             if (!f.isSuccess()) {
                 stats.serverErr++;
                 close(Errors.strerror(f.cause()), true);
+                // A channel that never connected fires no channelInactive: flush the failures
+                // written to the clients here, or they would wait for unrelated traffic.
+                loop.flushClients();
             }
         });
     }
@@ -69,6 +74,13 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
     }
 
     void send(Request r) {
+        if (closed) {
+            // The connect can fail before the first request is queued (a refused connect on the
+            // loopback fails at once, inside connect()): fail the request rather than park it
+            // on a connection that will never write it.
+            r.fail(closeReason);
+            return;
+        }
         if (timeoutNanos != 0 && !r.noReply) {
             r.deadlineNanos = System.nanoTime() + timeoutNanos;
             if (timer == null && connected) {
@@ -117,6 +129,16 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
         while ((r = unsent.pollFirst()) != null) {
             stats.inQueue--;
             stats.inQueueBytes -= r.requestBytes;
+            if (r.payload == null) {
+                // Its client left while the connect was pending and Request.discard released
+                // the bytes: nothing to send, and no reply to wait for. Writing it would throw
+                // and take down the connection, failing every other client's request on it.
+                if (!r.noReply && inflight.remove(r)) {
+                    stats.outQueue--;
+                    stats.outQueueBytes -= r.requestBytes;
+                }
+                continue;
+            }
             write(r);
         }
         if (timeoutNanos != 0 && !inflight.isEmpty()) {
@@ -183,6 +205,7 @@ public final class ServerConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         closed = true;
+        closeReason = reason;
         out.release();
         stats.serverConnections--;
         server.clearConnection(loop.index, this);

@@ -67,7 +67,7 @@ public final class RedisClientConnection extends ClientConnection {
         } else if (!authenticated) {
             answer(r, NOAUTH.duplicate());
         } else if (cmd == RedisCommand.PING) {
-            answer(r, req.argCount() == 1 ? PONG.duplicate() : bulk(req.arg(1)));
+            answer(r, PONG.duplicate());
         } else if (cmd.fragmented() && req.argCount() > (cmd == RedisCommand.MSET ? 3 : 2)) {
             fragment(req, r, cmd);
             return;
@@ -92,15 +92,10 @@ public final class RedisClientConnection extends ClientConnection {
         if (password == null) {
             return errorReply("Client sent AUTH, but no password is set");
         }
-        int n = req.argCount();
-        if (n != 2 && n != 3) {
-            return errorReply("wrong number of arguments for 'auth' command");
-        }
-        // AUTH <password>, or redis 6's AUTH default <password>.
-        boolean userOk = n == 2 || "default".equals(req.arg(1).toString(StandardCharsets.UTF_8));
-        byte[] given = new byte[req.argLength(n - 1)];
-        req.arg(n - 1).getBytes(0, given);
-        authenticated = userOk && java.security.MessageDigest.isEqual(given, password);
+        // The decoder has checked the count: AUTH <password>, as twemproxy takes it.
+        byte[] given = new byte[req.argLength(1)];
+        req.arg(1).getBytes(0, given);
+        authenticated = java.security.MessageDigest.isEqual(given, password);
         return authenticated ? OK.duplicate() : errorReply("invalid password");
     }
 
@@ -276,12 +271,6 @@ public final class RedisClientConnection extends ClientConnection {
     @Override
     protected ByteBuf errorReply(String reason) {
         return RedisReplies.error(channel.alloc(), reason);
-    }
-
-    private ByteBuf bulk(ByteBuf value) {
-        ByteBuf out = channel.alloc().buffer(value.readableBytes() + 16);
-        RedisReplies.writeBulk(out, value, value.readerIndex(), value.readableBytes());
-        return out;
     }
 
     private static ByteBuf constant(String text) {

@@ -32,6 +32,12 @@ public final class RedisReplyDecoder extends ByteToMessageDecoder {
 
     /** Longest length header ({@code $N}, {@code *N}, ...) accepted, type byte included, CRLF not. */
     private static final int MAX_LENGTH_LINE = 24;
+    /**
+     * Longest status, error or number line. Redis' are short; without a bound a backend that
+     * never ends a line would make twd buffer without limit. (A bulk's size is what the backend
+     * declares, up to 2 GiB: the backend is trusted that far.)
+     */
+    static final int MAX_SIMPLE_LINE = 1024 * 1024;
 
     private int state = TYPE;
     /** Next byte to examine, relative to in.readerIndex(); the reply starts at 0. */
@@ -130,10 +136,15 @@ public final class RedisReplyDecoder extends ByteToMessageDecoder {
 
     /**
      * Length headers are short; a long one is garbage, and is refused whether or not its LF has
-     * arrived yet, so that the outcome does not depend on how the input was split.
+     * arrived yet, so that the outcome does not depend on how the input was split. Other lines
+     * are bounded too ({@link #MAX_SIMPLE_LINE}).
      */
     private void checkLineLength(int length) {
-        if (length > MAX_LENGTH_LINE && !RedisReplies.isLineType(type)) {
+        if (RedisReplies.isLineType(type)) {
+            if (length > MAX_SIMPLE_LINE) {
+                throw malformed("reply line is longer than " + MAX_SIMPLE_LINE + " bytes");
+            }
+        } else if (length > MAX_LENGTH_LINE) {
             throw malformed("reply length header is too long");
         }
     }

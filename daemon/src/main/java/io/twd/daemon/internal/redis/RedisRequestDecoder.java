@@ -3,6 +3,7 @@ package io.twd.daemon.internal.redis;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.twd.daemon.internal.proxy.RequestGate;
 import io.twd.daemon.internal.proxy.UnparsedBytes;
 
 import java.util.Arrays;
@@ -21,6 +22,11 @@ import java.util.List;
  * argument count, key too long, bad EVAL numkeys) is still emitted, with {@link RedisRequest#error()}
  * set. Input that cannot be framed produces one {@link RedisProtocolError}, after which all
  * further input is discarded.
+ *
+ * <p>Requests come out one per {@link #decode} call, and before each the {@link RequestGate} is
+ * asked whether the connection takes another: if not, the bytes stay here unparsed (at most what
+ * one read brought, since the connection stops reading) until the connection asks again. The
+ * bytes held are thus at most one request, bounded by {@code maxRequestBytes}, plus one read.
  */
 public final class RedisRequestDecoder extends ByteToMessageDecoder implements UnparsedBytes {
     private static final int START = 0;
@@ -48,6 +54,7 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
     private final int maxMultibulkLength;
     /** Clamped so that every position fits an int (a ByteBuf cannot hold more anyway). */
     private final int maxRequestBytes;
+    private final RequestGate gate;
 
     private int state = START;
     /** Next byte to examine, relative to in.readerIndex(); the request starts at 0. */
@@ -69,21 +76,31 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
      * @param maxRequestBytes    largest accepted request, in bytes
      */
     public RedisRequestDecoder(int maxKeyLength, int maxMultibulkLength, long maxRequestBytes) {
+        this(maxKeyLength, maxMultibulkLength, maxRequestBytes, RequestGate.OPEN);
+    }
+
+    /** @param gate asked before each request whether the connection takes it now */
+    public RedisRequestDecoder(int maxKeyLength, int maxMultibulkLength, long maxRequestBytes, RequestGate gate) {
         if (maxKeyLength < 0 || maxMultibulkLength < 1 || maxRequestBytes < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
         this.maxKeyLength = maxKeyLength;
         this.maxMultibulkLength = maxMultibulkLength;
         this.maxRequestBytes = (int) Math.min(maxRequestBytes, Integer.MAX_VALUE - 8);
+        this.gate = gate;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (state != FAILED && in.isReadable()) {
+            if (state == START && !gate.acceptsRequests()) {
+                return;
+            }
             switch (scan(in)) {
                 case FRAMED:
+                    // One at a time: the request is handled before the gate is asked again.
                     out.add(finish(in));
-                    break;
+                    return;
                 case EMPTY:
                     // "*0\r\n" is a no-op for redis too: drop it and go on.
                     in.skipBytes(pos);
@@ -124,8 +141,10 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
                     byte b = in.getByte(base + pos++);
                     if (b == '\r' && digits > 0) {
                         state = COUNT_LF;
-                    } else if (!accumulate(b) || value > maxMultibulkLength) {
+                    } else if (!accumulate(b)) {
                         return fail("invalid multibulk length");
+                    } else if (value > maxMultibulkLength) {
+                        return fail("invalid multibulk length: more than " + maxMultibulkLength + " arguments");
                     }
                     break;
                 }

@@ -21,13 +21,16 @@ public final class StatsReport {
     public static String render(Engine engine) {
         StringBuilder out = new StringBuilder(1024);
         long now = System.currentTimeMillis();
+        // nutcracker counts each pool's listening socket as a connection too (its proxy conn),
+        // in both totals; every pool listens once the stats port serves.
+        long listeners = engine.pools().length;
         out.append("{\"service\":\"").append(SERVICE)
             .append("\", \"source\":\"").append(SOURCE)
             .append("\", \"version\":\"").append(VERSION)
             .append("\", \"uptime\":").append((now - engine.startMillis()) / 1000)
             .append(", \"timestamp\":").append(now / 1000)
-            .append(", \"total_connections\":").append(engine.totalConnections())
-            .append(", \"curr_connections\":").append(engine.currConnections())
+            .append(", \"total_connections\":").append(engine.totalConnections() + listeners)
+            .append(", \"curr_connections\":").append(engine.currConnections() + listeners)
             .append(", ");
         ServerPool[] pools = engine.pools();
         for (int p = 0; p < pools.length; p++) {
@@ -91,15 +94,18 @@ public final class StatsReport {
         out.append('"').append(name).append("\":").append(value).append(", ");
     }
 
-    /** Pool and server names are validated config words, but escape quotes and backslashes anyway. */
+    /** Pool and server names are validated config words, but escape them as JSON strings anyway. */
     private static StringBuilder name(StringBuilder out, String name) {
         out.append('"');
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c == '"' || c == '\\') {
-                out.append('\\');
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
             }
-            out.append(c);
         }
         return out.append('"');
     }

@@ -51,6 +51,8 @@ public final class StatsServer {
         return channel;
     }
 
+    private boolean parked;
+
     private ServerBootstrap bootstrap() {
         return new ServerBootstrap()
             .group(engine.group())
@@ -80,7 +82,27 @@ public final class StatsServer {
 
     public void stop() {
         if (channel != null) {
-            channel.close().awaitUninterruptibly();
+            if (parked) {
+                Engine.closeParked(channel);
+            } else {
+                channel.close().awaitUninterruptibly();
+            }
+        }
+    }
+
+    /** Handoff: stop accepting but keep the socket, in case the successor dies (Engine.parkListeners). */
+    public void park() {
+        if (channel != null && !parked) {
+            Engine.park(channel);
+            parked = true;
+        }
+    }
+
+    /** The successor died: serve on the parked socket again. */
+    public void unpark() {
+        if (channel != null && parked) {
+            Engine.unpark(channel, engine.group());
+            parked = false;
         }
     }
 }

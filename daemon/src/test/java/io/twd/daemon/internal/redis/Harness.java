@@ -94,7 +94,7 @@ final class Harness {
         }
     }
 
-    private static Item describe(Object o) {
+    static Item describe(Object o) {
         if (o instanceof RedisRequest r) {
             String raw = escape(r.raw(), Integer.MAX_VALUE);
             if (r.error() != null) {
