@@ -310,7 +310,8 @@ def phase_memcache(opts, targets):
     secs = max(1.0, 3.0 * opts.scale)
     log("memcached: warming up")
     for name, port in targets:
-        loadgen(["-p", port, "-P", "memcache", "-o", "set", "-c", 50, "-r", 100000, "-d", 32, "-t", secs])
+        for op in ("set", "get", "set", "get"):
+            loadgen(["-p", port, "-P", "memcache", "-o", op, "-c", 50, "-r", 100000, "-d", 32, "-t", secs])
     for r in range(opts.rounds):
         for op in ("get", "set"):
             case = f"{op} P1"
