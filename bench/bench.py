@@ -310,7 +310,8 @@ def phase_memcache(opts, targets):
     secs = max(1.0, 3.0 * opts.scale)
     log("memcached: warming up")
     for name, port in targets:
-        loadgen(["-p", port, "-P", "memcache", "-o", "set", "-c", 50, "-r", 100000, "-d", 32, "-t", secs])
+        for op in ("set", "get", "set", "get"):
+            loadgen(["-p", port, "-P", "memcache", "-o", op, "-c", 50, "-r", 100000, "-d", 32, "-t", secs])
     for r in range(opts.rounds):
         for op in ("get", "set"):
             case = f"{op} P1"
@@ -373,21 +374,26 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
     recs = []
     with open(logfile) as f:
         for line in f:
-            a, b, c = line.split()
-            recs.append((int(a) / 1e6, int(b) / 1000.0, int(c)))
+            f = line.split()
+            recs.append((int(f[0]) / 1e6, int(f[1]) / 1000.0, int(f[2]), int(f[3]) if len(f) > 3 else 0))
     per_change = []
     for t0, t1, ok, reply in marks:
         lo, hi = t0 - 0.5, t1 + 1.0
         w = [r for r in recs if lo <= r[0] <= hi]
         lat = sorted(r[1] for r in w)
+        by_conn = {}
+        for r in w:
+            if t1 <= r[0] <= t1 + 1.0:
+                by_conn[r[3]] = max(by_conn.get(r[3], 0), r[1])
         before = [r[1] for r in w if r[0] < t1]
         after = [r[1] for r in w if r[0] >= t1]
-        slow = sorted(w, key=lambda r: -r[1])[:3]
+        slow = sorted(w, key=lambda r: -r[1])[:5]
         per_change.append({
             "apply_ms": round((t1 - t0) * 1000), "ok": ok, "requests": len(w),
             "max_ms_before_ok": round(max(before), 2) if before else None,
             "max_ms_after_ok": round(max(after), 2) if after else None,
-            "slowest": [[round((r[0] - t1) * 1000), round(r[1], 1)] for r in slow],
+            "slowest": [[round((r[0] - t1) * 1000), round(r[1], 1), r[3]] for r in slow],
+            "max_ms_after_ok_per_connection": sorted(round(v, 1) for v in by_conn.values()),
             "failed": sum(1 for r in w if r[2] != 0),
             "p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 2) if lat else None,
             "max_ms": round(lat[-1], 2) if lat else None,
@@ -768,8 +774,13 @@ def main():
 
 if __name__ == "__main__":
     def on_term(signum, frame):
+        # Once: a second signal (Ctrl-C reaches both bench/run and this process) must not
+        # interrupt the stopping.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     try:
         main()
     except KeyboardInterrupt:

@@ -21,8 +21,8 @@
  * `idle` connects CONNS connections, does one request on each, prints "ready N" and then holds
  * them until SIGTERM/SIGINT, stdin closes, or SECONDS pass.
  * Failed requests: error replies (-ERR, SERVER_ERROR, ...) and requests lost with a connection
- * (which is then reopened). The log file has one line per request: "send_unix_us latency_us status"
- * (status 0 = ok, 1 = error reply, 2 = connection lost).
+ * (which is then reopened). The log file has one line per request: "send_unix_us latency_us status connection"
+ * (status 0 = ok, 1 = error reply, 2 = connection lost; connection: its index).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -86,6 +86,7 @@ typedef struct {
 } conn_t;
 
 static conn_t *conns;
+
 static int epfd;
 static struct sockaddr_in addr;
 
@@ -184,7 +185,7 @@ static void record(conn_t *c, int status) {
     hist[lat < HIST_US ? lat : HIST_US - 1]++;
     if (lat > max_us) max_us = lat;
     if (status == 0) done_ok++; else done_err++;
-    if (logf) fprintf(logf, "%llu %llu %d\n", (unsigned long long)real, (unsigned long long)lat, status);
+    if (logf) fprintf(logf, "%llu %llu %d %d\n", (unsigned long long)real, (unsigned long long)lat, status, (int)(c - conns));
 }
 
 static int open_conn(conn_t *c) {
