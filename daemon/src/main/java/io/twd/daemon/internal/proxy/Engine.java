@@ -379,6 +379,7 @@ public final class Engine {
             ch.config().setOption(ChannelOption.SO_KEEPALIVE, pool.config().tcpkeepalive());
         }
         ch.config().setAutoRead(false);
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         adopted.incrementAndGet();
         addClientHandlers(ch, pool, state);
         group.next().register(ch).addListener(f -> {
@@ -427,6 +428,8 @@ public final class Engine {
         ServerBootstrap b = new ServerBootstrap()
             .group(group)
             .option(ChannelOption.SO_BACKLOG, pc.backlog())
+            // A client that half-closes still gets its replies (ClientConnection), as from nutcracker.
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
