@@ -173,6 +173,25 @@ class LimitsTest {
         }
     }
 
+    /** Every flag of {@code twd -h} is in twd(8), and every limit flag in its LIMITS section. */
+    @Test
+    void everyFlagIsDocumented() throws Exception {
+        ManagedProcess.Result help = TwdProcess.run("-h");
+        String page = Files.readString(Path.of(System.getProperty("twd.root", "..")).resolve("man/twd.8"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--[a-z][a-z-]+").matcher(help.output());
+        int flags = 0;
+        while (m.find()) {
+            assertTrue(page.contains(m.group().replace("-", "\\-")), m.group() + " is not in man/twd.8");
+            flags++;
+        }
+        assertTrue(flags > 15, help.output());
+        String limits = page.substring(page.indexOf(".SH LIMITS"), page.indexOf(".SH DIFFERENCES"));
+        for (String flag : List.of("--max-request-size", "--max-multibulk-length", "--client-max-pending",
+                "--client-output-limit", "--admin-max-line")) {
+            assertTrue(limits.contains(flag.replace("-", "\\-")), flag + " in LIMITS");
+        }
+    }
+
     @Test
     void badLimitFlagsAreUsageErrors() throws Exception {
         Path conf = Files.createTempFile(ManagedProcess.logDir(), "limits-", ".yml");
