@@ -44,6 +44,11 @@ class LimitsTest {
     }
 
     private static String yaml(String... extraRedisLines) {
+        return yaml(0, extraRedisLines);
+    }
+
+    /** Pool alpha (redis) and beta (memcached, with {@code client_connections} when not 0). */
+    private static String yaml(int memcacheClientConnections, String... extraRedisLines) {
         List<String> lines = new ArrayList<>(List.of(
             "alpha:",
             "  listen: 127.0.0.1:" + FreePorts.allocate(),
@@ -56,7 +61,7 @@ class LimitsTest {
             "   - " + redis.serverLine(1, "r1"),
             "beta:",
             "  listen: 127.0.0.1:" + FreePorts.allocate(),
-            "  client_connections: 1",
+            "  client_connections: " + memcacheClientConnections,
             "  servers:",
             "   - " + memcached.serverLine(1, "m1"),
             ""));
@@ -149,7 +154,7 @@ class LimitsTest {
 
     @Test
     void clientConnectionsIsEnforcedForMemcachePools() {
-        try (LiveTwd twd = LiveTwd.start(yaml());
+        try (LiveTwd twd = LiveTwd.start(yaml(1));
              Memc first = twd.memcache("beta")) {
             assertEquals("STORED", first.set("c", "1"));
             try (Memc second = twd.memcache("beta")) {
