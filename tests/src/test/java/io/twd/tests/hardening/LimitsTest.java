@@ -44,6 +44,11 @@ class LimitsTest {
     }
 
     private static String yaml(String... extraRedisLines) {
+        return yaml(0, extraRedisLines);
+    }
+
+    /** Pool alpha (redis) and beta (memcached, with {@code client_connections} when not 0). */
+    private static String yaml(int memcacheClientConnections, String... extraRedisLines) {
         List<String> lines = new ArrayList<>(List.of(
             "alpha:",
             "  listen: 127.0.0.1:" + FreePorts.allocate(),
@@ -56,7 +61,7 @@ class LimitsTest {
             "   - " + redis.serverLine(1, "r1"),
             "beta:",
             "  listen: 127.0.0.1:" + FreePorts.allocate(),
-            "  client_connections: 1",
+            "  client_connections: " + memcacheClientConnections,
             "  servers:",
             "   - " + memcached.serverLine(1, "m1"),
             ""));
@@ -158,7 +163,7 @@ class LimitsTest {
 
     @Test
     void clientConnectionsIsEnforcedForMemcachePools() {
-        try (LiveTwd twd = LiveTwd.start(yaml());
+        try (LiveTwd twd = LiveTwd.start(yaml(1));
              Memc first = twd.memcache("beta")) {
             assertEquals("STORED", first.set("c", "1"));
             try (Memc second = twd.memcache("beta")) {
@@ -179,6 +184,25 @@ class LimitsTest {
             a.sendRaw(new byte[] {'p', 'o', 'o', 'l', ' ', 's', 'h', 'o', 'w', ' ', (byte) 0xc3, (byte) 0x28, '\n'});
             assertEquals(AdminResponse.err("line is not valid UTF-8"), a.read());
             assertEquals(AdminResponse.ok("pong"), a.call("ping"));
+        }
+    }
+
+    /** Every flag of {@code twd -h} is in twd(8), and every limit flag in its LIMITS section. */
+    @Test
+    void everyFlagIsDocumented() throws Exception {
+        ManagedProcess.Result help = TwdProcess.run("-h");
+        String page = Files.readString(Path.of(System.getProperty("twd.root", "..")).resolve("man/twd.8"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--[a-z][a-z-]+").matcher(help.output());
+        int flags = 0;
+        while (m.find()) {
+            assertTrue(page.contains(m.group().replace("-", "\\-")), m.group() + " is not in man/twd.8");
+            flags++;
+        }
+        assertTrue(flags > 15, help.output());
+        String limits = page.substring(page.indexOf(".SH LIMITS"), page.indexOf(".SH DIFFERENCES"));
+        for (String flag : List.of("--max-request-size", "--max-multibulk-length", "--client-max-pending",
+                "--client-output-limit", "--admin-max-line")) {
+            assertTrue(limits.contains(flag.replace("-", "\\-")), flag + " in LIMITS");
         }
     }
 

@@ -155,15 +155,49 @@ final class LiveTwd extends ProxyProcess {
         return pid;
     }
 
+    /**
+     * Every process of the chain: those seen through the pid file, and those the shared log
+     * names ({@code twd[PID]:} on each line, {@code started successor pid N} for one that may
+     * never have logged).
+     */
+    private Set<Long> chain() {
+        try {
+            livePid();
+        } catch (RuntimeException e) {
+            // no pid file (any more)
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("twd\\[(\\d+)]|started successor pid (\\d+)")
+            .matcher(log());
+        while (m.find()) {
+            pids.add(Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2)));
+        }
+        return pids;
+    }
+
+    /** Whether {@code pid} is a process of this daemon: a pid seen in the log may have been reused. */
+    private boolean isOurs(long pid) {
+        try {
+            String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                StandardCharsets.UTF_8).replace('\0', ' ');
+            return cmdline.contains(" -s " + statsPort() + " ") && cmdline.contains(configFile().toString());
+        } catch (IOException e) {
+            return false; // gone
+        }
+    }
+
     @Override
     public void close() {
-        for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(h -> {
-                h.destroy();
-            });
+        List<Long> ours = new ArrayList<>();
+        for (long pid : chain()) {
+            if (isOurs(pid)) {
+                ours.add(pid);
+            }
         }
-        for (long pid : pids) {
-            if (!awaitExit(pid, Duration.ofSeconds(5))) {
+        for (long pid : ours) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+        for (long pid : ours) {
+            if (!awaitExit(pid, Duration.ofSeconds(5)) && isOurs(pid)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
                 awaitExit(pid, Duration.ofSeconds(5));
             }

@@ -127,6 +127,12 @@ public final class AdminServer {
         if (channel != null && parked) {
             Engine.unpark(channel, group);
             parked = false;
+        } else if (channel == null) {
+            try {
+                bind();
+            } catch (IOException | RuntimeException e) {
+                io.twd.daemon.internal.proxy.Log.error("the admin socket cannot listen again: %s", e.getMessage());
+            }
         }
         for (Channel ch : connections) {
             ch.eventLoop().execute(() -> {

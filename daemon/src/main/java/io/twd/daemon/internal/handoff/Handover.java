@@ -51,7 +51,11 @@ public final class Handover implements AutoCloseable {
         Map<String, Channel> listeners();
 
         /** Closes this process's copies of the listeners; the sockets live on in the successor. */
-        void stopAccepting();
+        /**
+         * Stops accepting. The listeners in {@code handedOver} (the successor has them too) are
+         * kept, not accepting, in case the successor dies; the others are closed now.
+         */
+        void stopAccepting(java.util.Set<String> handedOver);
 
         /** The counters so far, sent with GO: the successor serves the stats from then on. */
         JsonObject counters();
@@ -119,7 +123,9 @@ public final class Handover implements AutoCloseable {
             HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
             step = "it got the listening sockets but did not say READY (binding, connecting)";
             await(HandoffWire.READY, deadline);
-            host.stopAccepting();
+            java.util.Set<String> handed = new java.util.HashSet<>();
+            sent.forEach(k -> handed.add(k.getAsString()));
+            host.stopAccepting(handed);
             JsonObject go = new JsonObject();
             sentCounters = host.counters();
             go.add("counters", sentCounters);

@@ -414,7 +414,13 @@ public final class Daemon implements Handover.Host {
                 + " taking serving back (pid %d, generation %d)", handover.successorPid(),
                 ProcessHandle.current().pid(), generation);
             engine.unparkListeners();
-            stats.unpark();
+            if (!stats.unpark()) {
+                try {
+                    stats.start(opts.statsAddr(), opts.statsPort());
+                } catch (IOException | RuntimeException e) {
+                    Log.error("the stats port cannot listen again: %s", e.getMessage());
+                }
+            }
             admin.unpark();
             engine.rejoinClients();
             handedOver = false;
@@ -596,12 +602,21 @@ public final class Daemon implements Handover.Host {
     }
 
     @Override
-    public void stopAccepting() {
+    public void stopAccepting(java.util.Set<String> handed) {
         handedOver = true;
-        // Parked, not closed: taken back if the successor dies before the drain ends.
-        engine.parkListeners();
-        stats.park();
-        admin.park();
+        // Parked, not closed: taken back if the successor dies before the drain ends. Those it
+        // did not take (a deleted pool's) close now, so that they refuse connections at once.
+        engine.parkListeners(handed);
+        if (handed.contains(StatsServer.key(opts.statsAddr(), opts.statsPort()))) {
+            stats.park();
+        } else {
+            stats.stop();
+        }
+        if (handed.contains(AdminServer.key(opts.adminSocket()))) {
+            admin.park();
+        } else {
+            admin.stop(false);
+        }
         // A stats connection accepted just before is answered on its loop; let that happen before
         // the counters go to the successor, so no reader sees more here than the successor shows.
         engine.awaitLoops();

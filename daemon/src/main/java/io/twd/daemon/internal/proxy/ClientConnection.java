@@ -55,6 +55,11 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
     private boolean migrated;
     /** Reading stopped at the pending-requests limit; resumes when the queue is down to half. */
     private boolean paused;
+    /** Requests the decoder held while paused are being framed (a task is on its way). */
+    private boolean resumePending;
+    /** The client half-closed: it sends nothing more; close once every reply is out. */
+    private boolean inputShutdown;
+    private boolean closingAtEof;
     /** Why this connection closes instead of moving, for the handoff's report. */
     private String departure;
 
@@ -129,7 +134,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
 
     /** Starts reading (a migrated connection, once its unread bytes are in), unless it should not. */
     void startReading() {
-        if (!closed && !closing && handoff == null && !closeWhenIdle && queue.size() < maxPending) {
+        if (!closed && !closing && handoff == null && !closeWhenIdle && !inputShutdown && queue.size() < maxPending) {
             channel.config().setAutoRead(true);
         }
     }
@@ -140,15 +145,43 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         if (closed || closing || handoff != null || closeWhenIdle) {
             return;
         }
-        channel.config().setAutoRead(true);
+        if (!inputShutdown) {
+            channel.config().setAutoRead(true);
+        }
         // Requests may be waiting, complete, in the decoder; no read would bring them out if the
         // client has nothing more to send. Not from here: drain() runs inside a backend's reply.
+        resumePending = true;
         channel.eventLoop().execute(() -> {
+            resumePending = false;
             if (!closed && !paused && channel.isActive()) {
                 channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
                 channel.pipeline().fireChannelReadComplete();
             }
+            closeIfDoneAfterEof();
         });
+    }
+
+    /**
+     * The client shut down its sending side (e.g. {@code printf 'GET k\r\n' | nc -N}): it still
+     * gets the replies to what it sent, then the connection closes, as with nutcracker and redis.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            inputShutdown = true;
+            ctx.channel().config().setAutoRead(false);
+            closeIfDoneAfterEof();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void closeIfDoneAfterEof() {
+        if (inputShutdown && !closingAtEof && !closed && queue.isEmpty() && !paused && !resumePending
+                && handoff == null) {
+            closingAtEof = true;
+            out.drainTo(channel);
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     @Override
@@ -308,6 +341,8 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         }
         if (queue.isEmpty() && (handoff != null || closeWhenIdle)) {
             finishAtBoundary();
+        } else {
+            closeIfDoneAfterEof();
         }
     }
 

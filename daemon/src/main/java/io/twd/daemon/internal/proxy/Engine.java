@@ -244,26 +244,44 @@ public final class Engine {
     }
 
     /**
-     * Handoff: stops accepting, but keeps the listening sockets (deregistered from the event
-     * loops) instead of closing them, so that if the successor dies before this process has
+     * Handoff: stops accepting, but keeps the listening sockets the successor took over
+     * (deregistered from the event loops) instead of closing them, so that if the successor dies before this process has
      * finished draining, {@link #unparkListeners} can take them back: the sockets and their accept
      * queues never went away. The successor accepts on the same sockets meanwhile.
      */
-    public void parkListeners() {
+    public void parkListeners(Set<String> handedOver) {
         for (Map.Entry<String, Channel> e : listeners.entrySet()) {
-            park(e.getValue());
-            parked.put(e.getKey(), e.getValue());
+            if (handedOver.contains(e.getKey())) {
+                park(e.getValue());
+                parked.put(e.getKey(), e.getValue());
+            } else {
+                // Nobody serves this address any more (pool del, listen moved): refuse from now on.
+                e.getValue().close().awaitUninterruptibly();
+            }
         }
         listeners.clear();
     }
 
-    /** The successor died: accept on the parked listeners again. */
+    /**
+     * The successor died: accept on the parked listeners again, and bind anew those closed at the
+     * handoff (addresses the successor did not take).
+     */
     public void unparkListeners() {
         for (Map.Entry<String, Channel> e : parked.entrySet()) {
             unpark(e.getValue(), group);
             listeners.put(e.getKey(), e.getValue());
         }
         parked.clear();
+        for (ServerPool pool : pools) {
+            String key = listenerKey(pool.config().listen());
+            if (!listeners.containsKey(key)) {
+                try {
+                    listeners.put(key, bind(pool));
+                } catch (IOException | RuntimeException e) {
+                    Log.error("pool '%s' cannot listen again: %s", pool.name(), e.getMessage());
+                }
+            }
+        }
     }
 
     /** Stops accepting on {@code listener}; its socket stays open. */
@@ -379,6 +397,7 @@ public final class Engine {
             ch.config().setOption(ChannelOption.SO_KEEPALIVE, pool.config().tcpkeepalive());
         }
         ch.config().setAutoRead(false);
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         adopted.incrementAndGet();
         addClientHandlers(ch, pool, state);
         group.next().register(ch).addListener(f -> {
@@ -427,6 +446,8 @@ public final class Engine {
         ServerBootstrap b = new ServerBootstrap()
             .group(group)
             .option(ChannelOption.SO_BACKLOG, pc.backlog())
+            // A client that half-closes still gets its replies (ClientConnection), as from nutcracker.
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .childHandler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {

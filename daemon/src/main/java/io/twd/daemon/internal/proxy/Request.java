@@ -146,7 +146,13 @@ public final class Request {
             reply.release();
             reply = null;
         }
-        ReferenceCountUtil.release(message);
-        message = null;
+        // Not the message itself: a request still in flight on a backend connection is framed
+        // by it (memcached replies: the ReplyKind), and its reply still arrives after the client
+        // is gone. Dropping it framed a value reply as one line, and the connection's next
+        // replies went to the wrong requests of other clients.
+        if (message instanceof io.netty.util.ReferenceCounted) {
+            ReferenceCountUtil.release(message);
+            message = null;
+        }
     }
 }

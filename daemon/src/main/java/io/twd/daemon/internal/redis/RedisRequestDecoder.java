@@ -327,6 +327,20 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
         return sb.toString();
     }
 
+    /**
+     * A client that half-closed sends nothing more, but what it sent is still answered: requests
+     * the gate held back are framed once it reopens. ByteToMessageDecoder would drop its buffer
+     * here; it is released when the channel closes instead (a partial request is then dropped).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
     /** The bytes received but not yet framed into a request, for a connection that migrates. */
     @Override
     public byte[] unparsedBytes() {

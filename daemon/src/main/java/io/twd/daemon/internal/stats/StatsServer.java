@@ -98,11 +98,13 @@ public final class StatsServer {
         }
     }
 
-    /** The successor died: serve on the parked socket again. */
-    public void unpark() {
+    /** The successor died: serve on the parked socket again; false if there is none (it was closed). */
+    public boolean unpark() {
         if (channel != null && parked) {
             Engine.unpark(channel, engine.group());
             parked = false;
+            return true;
         }
+        return false;
     }
 }
