@@ -526,6 +526,11 @@ public final class Daemon implements Handover.Host {
     }
 
     private void onExit() {
+        Handover h = handover;
+        if (h != null) {
+            // Stopped (SIGTERM) while still draining: the drain thread never got to close it.
+            h.removeSocketFile();
+        }
         stats.stop();
         admin.stop(handedOver);
         engine.stop(handedOver);
