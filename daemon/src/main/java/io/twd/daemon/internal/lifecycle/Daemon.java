@@ -91,6 +91,15 @@ public final class Daemon implements Handover.Host {
             config = ConfigLoader.load(source);
         } catch (ConfigException e) {
             return fail(successor, e.getMessage());
+        } finally {
+            if (!source.equals(Path.of(opts.confFile()))) {
+                // The predecessor's temp file, read once: gone even if the predecessor dies now.
+                try {
+                    Files.deleteIfExists(source);
+                } catch (IOException ignored) {
+                    // the predecessor deletes it too
+                }
+            }
         }
         engine = new Engine(config, opts.settings());
         stats = new StatsServer(engine);
