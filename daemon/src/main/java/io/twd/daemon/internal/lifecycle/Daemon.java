@@ -336,6 +336,15 @@ public final class Daemon implements Handover.Host {
             handedOver = true;
             this.handover = handover;
             String warning = "";
+            if (opts.pidFile() != null) {
+                // Before the reply: once the change is live, the pid file names the new process.
+                // (The successor writes it too, a little later; the content is the same.)
+                try {
+                    writePidFile(pid);
+                } catch (IOException e) {
+                    Log.error("the change is live in pid %d but the pid file %s was not written: %s", pid, opts.pidFile(), e);
+                }
+            }
             if (persist) {
                 try {
                     ConfigFiles.writeAtomically(Path.of(opts.confFile()), yaml);
@@ -543,13 +552,21 @@ public final class Daemon implements Handover.Host {
         stats.stop();
         admin.stop(handedOver);
         engine.stop(handedOver);
-        deletePidFile();
+        if (!handedOver) {
+            // After a handoff the file is the successor's, whatever it says at this moment.
+            deletePidFile();
+        }
     }
 
     private void writePidFile() throws IOException {
+        writePidFile(ProcessHandle.current().pid());
+    }
+
+    /** Atomically (the temp name is per writer: old and new process may write at once). */
+    private void writePidFile(long pid) throws IOException {
         Path path = Path.of(opts.pidFile());
-        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-        Files.writeString(tmp, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        Path tmp = path.resolveSibling(path.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
