@@ -146,6 +146,80 @@ class HandoffFailureTest {
         }
     }
 
+    /**
+     * The old process dies (SIGKILL) while it still drains a connection that never reaches a
+     * request boundary (its backend never answers): the new process carries on alone, notes that
+     * the report never came, applies the next change at once, and no handoff socket is left in
+     * the temp directory (the successor removes it as soon as it has connected).
+     */
+    @Test
+    void predecessorKilledWhileDraining() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                while (!silent.isClosed()) {
+                    try {
+                        held.add(silent.accept()); // accepts, reads nothing, answers nothing
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "silent-backend");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            int portA = FreePorts.allocate();
+            int portQ = FreePorts.allocate();
+            String yaml = yaml(portA) + String.join("\n",
+                    "Q:",
+                    "  listen: 127.0.0.1:" + portQ,
+                    "  redis: true",
+                    "  timeout: 600000",
+                    "  servers:",
+                    "   - 127.0.0.1:" + silent.getLocalPort() + ":1 silent",
+                    "");
+            try (LiveDaemon d = LiveDaemon.start(yaml, "--drain-timeout", "60");
+                 Load load = Load.start(portA, 8, 2);
+                 Resp stuck = Resp.connect(portQ)) {
+                load.awaitProgress(10, 20_000);
+                stuck.send("GET", "never-answered");
+                long until = System.currentTimeMillis() + 10_000;
+                while (held.isEmpty() && System.currentTimeMillis() < until) LiveDaemon.sleep(10);
+                assertFalse(held.isEmpty(), "twd connected to the silent backend");
+
+                long old = d.pid();
+                d.change("pool set A timeout=4500");
+                LiveDaemon.sleep(1000);
+                assertTrue(TwdProcess.isRunning(old), "the old process still drains the stuck connection");
+                JsonObject status = AdminClient.json(d.admin("status"));
+                assertEquals(old, status.getAsJsonArray("draining").get(0).getAsJsonObject().get("pid").getAsLong());
+                assertEquals(List.of(), d.leftoverFiles(), "the handoff socket's file is gone once the successor connected");
+
+                SignalsTest.signal(old, "KILL");
+                d.awaitExit(old, 10_000);
+                assertTrue(stuck.isClosedByPeer(java.time.Duration.ofSeconds(5)), "the stuck connection died with its process");
+                long deadline = System.currentTimeMillis() + 10_000;
+                JsonObject last = null;
+                while (System.currentTimeMillis() < deadline) {
+                    status = AdminClient.json(d.admin("status"));
+                    last = status.getAsJsonObject("last_handoff");
+                    if (last != null && status.getAsJsonArray("draining").isEmpty()) break;
+                    LiveDaemon.sleep(50);
+                }
+                assertTrue(last != null && last.has("error"), "the report never came: " + status);
+
+                long t0 = System.nanoTime();
+                d.change("pool set A timeout=4000"); // no predecessor to wait for any more
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                load.awaitProgress(10, 20_000);
+                d.assertOnlyCurrentRuns(15_000);
+                load.stop();
+                System.out.println("HandoffFailureTest (predecessor killed while draining): next change in " + ms
+                        + " ms; " + load.summary());
+                assertClean(load, d);
+            }
+        }
+    }
+
     /** What must not change when a change fails. */
     record Snapshot(long pid, long generation, byte[] config, String poolA) {
         static Snapshot of(LiveDaemon d) {

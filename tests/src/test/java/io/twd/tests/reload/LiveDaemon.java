@@ -112,6 +112,11 @@ final class LiveDaemon implements AutoCloseable {
         twd.follow(a.pid());
         assertNotEquals(pid(), a.pid(), "'" + line + "' must hand over to a new process: " + r.text());
         assertEquals(generation + 1, a.generation(), "generation after '" + line + "'");
+        try {
+            assertEquals(Long.toString(a.pid()), Files.readString(pidFile).trim(), "the pid file when '" + line + "' answered OK");
+        } catch (IOException e) {
+            throw new AssertionError("no pid file when '" + line + "' answered OK: " + e);
+        }
         applyMillis.add(ms);
         pids.add(a.pid());
         generation = a.generation();

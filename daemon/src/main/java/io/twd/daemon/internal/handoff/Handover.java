@@ -403,6 +403,15 @@ public final class Handover implements AutoCloseable {
         close();
     }
 
+    /** Removes the handoff socket's file (at exit, when {@link #close} may not have run). */
+    public void removeSocketFile() {
+        try {
+            Files.deleteIfExists(socketPath);
+        } catch (IOException ignored) {
+            // nothing more to do at exit
+        }
+    }
+
     @Override
     public void close() {
         if (server != null) {

@@ -105,6 +105,14 @@ public final class Successor implements AutoCloseable {
                 }
             })
             .connect(new DomainSocketAddress(path)).sync().channel();
+        // Both connections are up and nobody else may connect: the socket's file has served its
+        // purpose. Unlinked here, it cannot be left behind in the temp directory when the old
+        // process dies without cleaning up (SIGKILL while it drains).
+        try {
+            java.nio.file.Files.deleteIfExists(Path.of(path));
+        } catch (java.io.IOException e) {
+            Log.warn("handoff: cannot remove %s: %s", path, e.getMessage());
+        }
         JsonObject me = new JsonObject();
         me.addProperty("pid", ProcessHandle.current().pid());
         JsonObject hello = me.deepCopy();

@@ -116,6 +116,15 @@ public final class Daemon implements Handover.Host {
             config = ConfigLoader.load(source);
         } catch (ConfigException e) {
             return fail(successor, e.getMessage());
+        } finally {
+            if (!source.equals(Path.of(opts.confFile()))) {
+                // The predecessor's temp file, read once: gone even if the predecessor dies now.
+                try {
+                    Files.deleteIfExists(source);
+                } catch (IOException ignored) {
+                    // the predecessor deletes it too
+                }
+            }
         }
         engine = new Engine(config, opts.settings());
         stats = new StatsServer(engine);
@@ -355,6 +364,15 @@ public final class Daemon implements Handover.Host {
             drainState.set(DRAINING);
             handover.onSuccessorExit(() -> successorLost(handover));
             String warning = "";
+            if (opts.pidFile() != null) {
+                // Before the reply: once the change is live, the pid file names the new process.
+                // (The successor writes it too, a little later; the content is the same.)
+                try {
+                    writePidFile(pid);
+                } catch (IOException e) {
+                    Log.error("the change is live in pid %d but the pid file %s was not written: %s", pid, opts.pidFile(), e);
+                }
+            }
             if (persist) {
                 synchronized (handoffLock) {
                     if (drainState.get() == DRAINING) {
@@ -655,16 +673,29 @@ public final class Daemon implements Handover.Host {
     }
 
     private void onExit() {
+        Handover h = handover;
+        if (h != null) {
+            // Stopped (SIGTERM) while still draining: the drain thread never got to close it.
+            h.removeSocketFile();
+        }
         stats.stop();
         admin.stop(handedOver);
         engine.stop(handedOver);
-        deletePidFile();
+        if (!handedOver) {
+            // After a handoff the file is the successor's, whatever it says at this moment.
+            deletePidFile();
+        }
     }
 
     private void writePidFile() throws IOException {
+        writePidFile(ProcessHandle.current().pid());
+    }
+
+    /** Atomically (the temp name is per writer: old and new process may write at once). */
+    private void writePidFile(long pid) throws IOException {
         Path path = Path.of(opts.pidFile());
-        Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
-        Files.writeString(tmp, ProcessHandle.current().pid() + "\n", StandardCharsets.US_ASCII);
+        Path tmp = path.resolveSibling(path.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
         Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
