@@ -16,6 +16,7 @@ import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.twd.daemon.internal.lifecycle.Daemon;
 import io.twd.daemon.internal.proxy.Engine;
+import io.twd.daemon.internal.proxy.Log;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -131,7 +132,7 @@ public final class AdminServer {
             try {
                 bind();
             } catch (IOException | RuntimeException e) {
-                io.twd.daemon.internal.proxy.Log.error("the admin socket cannot listen again: %s", e.getMessage());
+                Log.error("the admin socket cannot listen again: %s", e.getMessage());
             }
         }
         for (Channel ch : connections) {

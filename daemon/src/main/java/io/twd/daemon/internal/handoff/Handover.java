@@ -30,8 +30,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -50,12 +52,11 @@ public final class Handover implements AutoCloseable {
         /** Every listening socket this process has, by handoff key (pools, stats, admin). */
         Map<String, Channel> listeners();
 
-        /** Closes this process's copies of the listeners; the sockets live on in the successor. */
         /**
          * Stops accepting. The listeners in {@code handedOver} (the successor has them too) are
          * kept, not accepting, in case the successor dies; the others are closed now.
          */
-        void stopAccepting(java.util.Set<String> handedOver);
+        void stopAccepting(Set<String> handedOver);
 
         /** The counters so far, sent with GO: the successor serves the stats from then on. */
         JsonObject counters();
@@ -123,7 +124,7 @@ public final class Handover implements AutoCloseable {
             HandoffWire.send(control, HandoffWire.LISTENERS, body).sync();
             step = "it got the listening sockets but did not say READY (binding, connecting)";
             await(HandoffWire.READY, deadline);
-            java.util.Set<String> handed = new java.util.HashSet<>();
+            Set<String> handed = new HashSet<>();
             sent.forEach(k -> handed.add(k.getAsString()));
             host.stopAccepting(handed);
             JsonObject go = new JsonObject();

@@ -19,6 +19,8 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.CharsetUtil;
 import io.twd.daemon.internal.proxy.Engine;
 import io.twd.daemon.internal.proxy.Log;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Collection;
@@ -109,8 +111,8 @@ public final class Successor implements AutoCloseable {
         // purpose. Unlinked here, it cannot be left behind in the temp directory when the old
         // process dies without cleaning up (SIGKILL while it drains).
         try {
-            java.nio.file.Files.deleteIfExists(Path.of(path));
-        } catch (java.io.IOException e) {
+            Files.deleteIfExists(Path.of(path));
+        } catch (IOException e) {
             Log.warn("handoff: cannot remove %s: %s", path, e.getMessage());
         }
         JsonObject me = new JsonObject();

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -569,7 +570,7 @@ public final class Daemon implements Handover.Host {
     }
 
     /** Fields of exported counters that are states, not counts: passed on as they are. */
-    private static final java.util.Set<String> NOT_COUNTS = java.util.Set.of("start_millis", "ejected_until",
+    private static final Set<String> NOT_COUNTS = Set.of("start_millis", "ejected_until",
         "server_ejected_at");
 
     /** {@code now} minus {@code before}, field by field (counts only; states as in {@code now}). */
@@ -620,7 +621,7 @@ public final class Daemon implements Handover.Host {
     }
 
     @Override
-    public void stopAccepting(java.util.Set<String> handed) {
+    public void stopAccepting(Set<String> handed) {
         handedOver = true;
         // Parked, not closed: taken back if the successor dies before the drain ends. Those it
         // did not take (a deleted pool's) close now, so that they refuse connections at once.

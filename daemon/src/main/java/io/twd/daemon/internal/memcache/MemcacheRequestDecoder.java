@@ -3,6 +3,7 @@ package io.twd.daemon.internal.memcache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.twd.daemon.internal.proxy.RequestGate;
 import io.twd.daemon.internal.proxy.UnparsedBytes;
@@ -524,7 +525,7 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder implement
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+        if (evt instanceof ChannelInputShutdownEvent) {
             ctx.fireUserEventTriggered(evt);
             return;
         }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
@@ -167,7 +168,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+        if (evt instanceof ChannelInputShutdownEvent) {
             inputShutdown = true;
             ctx.channel().config().setAutoRead(false);
             closeIfDoneAfterEof();

@@ -2,6 +2,7 @@ package io.twd.daemon.internal.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ReferenceCounted;
 import io.twd.daemon.internal.pool.Server;
 
 /**
@@ -150,7 +151,7 @@ public final class Request {
         // by it (memcached replies: the ReplyKind), and its reply still arrives after the client
         // is gone. Dropping it framed a value reply as one line, and the connection's next
         // replies went to the wrong requests of other clients.
-        if (message instanceof io.netty.util.ReferenceCounted) {
+        if (message instanceof ReferenceCounted) {
             ReferenceCountUtil.release(message);
             message = null;
         }
