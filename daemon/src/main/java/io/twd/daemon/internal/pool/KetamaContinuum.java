@@ -25,11 +25,25 @@ final class KetamaContinuum extends Continuum {
     /** pointServers[i] = server index owning pointValues[i]. */
     private final int[] pointServers;
     private final int liveServerCount;
+    /**
+     * Where to start looking, by the hash's top {@link #BUCKET_BITS} bits: {@code bucketStart[b]}
+     * is the first point at or above {@code b << (32 - BUCKET_BITS)}. The lookup then searches only
+     * between two neighbouring entries, a point or two, instead of the whole ring (9-12 steps of
+     * unpredictable branches for 2-16 servers: a twentieth of the event loop's time in a profile).
+     */
+    private final int[] bucketStart;
+
+    private static final int BUCKET_BITS = 10;
 
     private KetamaContinuum(int[] pointValues, int[] pointServers, int liveServerCount) {
         this.pointValues = pointValues;
         this.pointServers = pointServers;
         this.liveServerCount = liveServerCount;
+        this.bucketStart = new int[(1 << BUCKET_BITS) + 1];
+        for (int b = 0; b < 1 << BUCKET_BITS; b++) {
+            bucketStart[b] = lowerBound(b << (32 - BUCKET_BITS), 0, pointValues.length);
+        }
+        bucketStart[1 << BUCKET_BITS] = pointValues.length;
     }
 
     static KetamaContinuum create(List<Node> servers) {
@@ -137,9 +151,14 @@ final class KetamaContinuum extends Continuum {
             return -1;
         }
         int key = (int) hash;
-        // Lower bound: the first point >= hash, comparing as uint32.
-        int low = 0;
-        int high = count;
+        int bucket = key >>> (32 - BUCKET_BITS);
+        int low = lowerBound(key, bucketStart[bucket], bucketStart[bucket + 1]);
+        // Past the highest point: wrap around to the first.
+        return pointServers[low == count ? 0 : low];
+    }
+
+    /** The first index in [low, high) whose point is >= key, as uint32; high if none. */
+    private int lowerBound(int key, int low, int high) {
         while (low < high) {
             int middle = (low + high) >>> 1;
             if (Integer.compareUnsigned(pointValues[middle], key) < 0) {
@@ -148,8 +167,7 @@ final class KetamaContinuum extends Continuum {
                 high = middle;
             }
         }
-        // Past the highest point: wrap around to the first.
-        return pointServers[low == count ? 0 : low];
+        return low;
     }
 
     @Override

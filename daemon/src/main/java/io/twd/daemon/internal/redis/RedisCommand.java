@@ -3,6 +3,7 @@ package io.twd.daemon.internal.redis;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -129,7 +130,8 @@ public enum RedisCommand {
 
     /** Name lengths outside this range are rejected before hashing. */
     private static final int MIN_NAME;
-    private static final int MAX_NAME;
+    /** The longest command name, in bytes: the size of a scratch array for {@link #lookup}. */
+    static final int MAX_NAME;
     /** Open addressing over the lowercase names; at most a quarter full, so probes stay short. */
     private static final RedisCommand[] TABLE;
 
@@ -140,7 +142,7 @@ public enum RedisCommand {
         int min = Integer.MAX_VALUE;
         int max = 0;
         for (RedisCommand c : all) {
-            int slot = hash(c.nameBytes) & (size - 1);
+            int slot = hash(c.nameBytes, c.nameBytes.length) & (size - 1);
             while (table[slot] != null) {
                 slot = (slot + 1) & (size - 1);
             }
@@ -221,45 +223,34 @@ public enum RedisCommand {
 
     /**
      * Finds the command named by {@code length} bytes at {@code index} of {@code buf}, ignoring
-     * ASCII case, without allocating; null if the name is not a known command.
+     * ASCII case, without allocating; null if the name is not a known command. {@code scratch}
+     * (at least {@link #MAX_NAME} bytes, the caller's own) receives a lower-case copy of the
+     * name: one copy of a few bytes costs less than a bounds and liveness check per getByte.
      */
-    public static RedisCommand lookup(ByteBuf buf, int index, int length) {
+    public static RedisCommand lookup(ByteBuf buf, int index, int length, byte[] scratch) {
         if (length < MIN_NAME || length > MAX_NAME) {
             return null;
         }
+        buf.getBytes(index, scratch, 0, length);
+        for (int i = 0; i < length; i++) {
+            scratch[i] = lower(scratch[i]);
+        }
         int mask = TABLE.length - 1;
-        for (int slot = hashBuf(buf, index, length) & mask; ; slot = (slot + 1) & mask) {
+        for (int slot = hash(scratch, length) & mask; ; slot = (slot + 1) & mask) {
             RedisCommand c = TABLE[slot];
             if (c == null) {
                 return null;
             }
-            if (c.nameBytes.length == length && c.matches(buf, index)) {
+            if (Arrays.equals(c.nameBytes, 0, c.nameBytes.length, scratch, 0, length)) {
                 return c;
             }
         }
     }
 
-    private boolean matches(ByteBuf buf, int index) {
-        for (int i = 0; i < nameBytes.length; i++) {
-            if (lower(buf.getByte(index + i)) != nameBytes[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int hash(byte[] lowercase) {
-        int h = 0;
-        for (byte b : lowercase) {
-            h = 31 * h + b;
-        }
-        return mix(h);
-    }
-
-    private static int hashBuf(ByteBuf buf, int index, int length) {
+    private static int hash(byte[] lowercase, int length) {
         int h = 0;
         for (int i = 0; i < length; i++) {
-            h = 31 * h + lower(buf.getByte(index + i));
+            h = 31 * h + lowercase[i];
         }
         return mix(h);
     }

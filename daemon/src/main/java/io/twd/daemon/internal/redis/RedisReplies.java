@@ -41,7 +41,8 @@ public final class RedisReplies {
      * whole words ({@code -BUSYKEY} is an ordinary error).
      */
     public static boolean isFailureError(ByteBuf reply) {
-        return startsWithWord(reply, "-OOM") || startsWithWord(reply, "-BUSY") || startsWithWord(reply, "-LOADING");
+        // Asked of every reply: one byte settles it for all but errors.
+        return isError(reply) && (startsWithWord(reply, "-OOM") || startsWithWord(reply, "-BUSY") || startsWithWord(reply, "-LOADING"));
     }
 
     private static boolean startsWithWord(ByteBuf reply, String word) {

@@ -2,7 +2,9 @@ package io.twd.daemon.internal.redis;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ByteProcessor;
 import io.twd.daemon.internal.proxy.RequestGate;
 import io.twd.daemon.internal.proxy.UnparsedBytes;
 
@@ -43,6 +45,8 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
     private static final int FRAMED = 1;
     private static final int EMPTY = 2;
     private static final int ERROR = 3;
+    /** Not an outcome of scan(): the header scan stopped where a bulk payload starts. */
+    private static final int AT_PAYLOAD = 4;
 
     /** Enough for 2^31; more digits can only be padding or garbage. */
     private static final int MAX_DIGITS = 10;
@@ -69,6 +73,10 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
     /** Offset/length pairs of the payloads framed so far; handed to the request when it is complete. */
     private int[] args = new int[2 * INITIAL_ARGS];
     private String problem;
+    /** Why the last header scan stopped. */
+    private int outcome;
+    private final ByteProcessor headerScanner = this::scanHeaderByte;
+    private final byte[] nameScratch = new byte[RedisCommand.MAX_NAME];
 
     /**
      * @param maxKeyLength       longest accepted key, in bytes (checked on every key the command has)
@@ -120,93 +128,109 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
         }
     }
 
-    /** Advances the scan over the bytes available; never consumes. */
+    /**
+     * Advances the scan over the bytes available; never consumes. Headers go through
+     * {@link ByteBuf#forEachByte} (one bounds and liveness check per run of bytes, where getByte
+     * pays both per byte: a tenth of the event loop's time at pipeline 16); payloads are skipped.
+     */
     private int scan(ByteBuf in) {
         final int base = in.readerIndex();
         final int avail = in.readableBytes();
         while (pos < avail) {
-            switch (state) {
-                case START: {
-                    byte b = in.getByte(base + pos++);
-                    if (b != '*') {
-                        return fail(isRespType(b) ? "expected '*', got " + RedisReplies.show(b)
-                                : "inline commands are not supported, send RESP arrays");
-                    }
-                    value = 0;
-                    digits = 0;
-                    state = COUNT;
-                    break;
+            if (state == BULK_DATA) {
+                if (avail - bulkEnd < 2) {
+                    return MORE;
                 }
-                case COUNT: {
-                    byte b = in.getByte(base + pos++);
-                    if (b == '\r' && digits > 0) {
-                        state = COUNT_LF;
-                    } else if (!accumulate(b)) {
-                        return fail("invalid multibulk length");
-                    } else if (value > maxMultibulkLength) {
-                        return fail("invalid multibulk length: more than " + maxMultibulkLength + " arguments");
-                    }
-                    break;
+                if (in.getByte(base + bulkEnd) != '\r' || in.getByte(base + bulkEnd + 1) != '\n') {
+                    return fail("bulk string is not followed by CRLF");
                 }
-                case COUNT_LF:
-                    if (in.getByte(base + pos++) != '\n') {
-                        return fail("invalid multibulk length");
-                    }
-                    if (value == 0) {
-                        return EMPTY;
-                    }
-                    argc = (int) value;
-                    argi = 0;
-                    state = BULK_START;
-                    break;
-                case BULK_START: {
-                    byte b = in.getByte(base + pos++);
-                    if (b != '$') {
-                        return fail("expected '$', got " + RedisReplies.show(b));
-                    }
-                    value = 0;
-                    digits = 0;
-                    state = BULK_LEN;
-                    break;
+                pos = bulkEnd + 2;
+                if (++argi == argc) {
+                    return FRAMED;
                 }
-                case BULK_LEN: {
-                    byte b = in.getByte(base + pos++);
-                    if (b == '\r' && digits > 0) {
-                        state = BULK_LEN_LF;
-                    } else if (!accumulate(b)) {
-                        return fail("invalid bulk length");
-                    }
-                    break;
-                }
-                case BULK_LEN_LF:
-                    if (in.getByte(base + pos++) != '\n') {
-                        return fail("invalid bulk length");
-                    }
-                    if (pos + value + 2 > maxRequestBytes) {
-                        return fail("request is larger than " + maxRequestBytes + " bytes");
-                    }
-                    record(pos, (int) value);
-                    bulkEnd = pos + (int) value;
-                    state = BULK_DATA;
-                    break;
-                case BULK_DATA:
-                    if (avail - bulkEnd < 2) {
-                        return MORE;
-                    }
-                    if (in.getByte(base + bulkEnd) != '\r' || in.getByte(base + bulkEnd + 1) != '\n') {
-                        return fail("bulk string is not followed by CRLF");
-                    }
-                    pos = bulkEnd + 2;
-                    if (++argi == argc) {
-                        return FRAMED;
-                    }
-                    state = BULK_START;
-                    break;
-                default:
-                    throw new IllegalStateException("state " + state);
+                state = BULK_START;
+                continue;
+            }
+            if (in.forEachByte(base + pos, avail - pos, headerScanner) < 0) {
+                return MORE;
+            }
+            if (outcome != AT_PAYLOAD) {
+                return outcome;
             }
         }
         return MORE;
+    }
+
+    /**
+     * One header byte ({@code *N\r\n} or {@code $N\r\n}); {@code pos} follows along. Returns false
+     * to stop the scan, with {@link #outcome} saying why: a payload starts, or a result.
+     */
+    private boolean scanHeaderByte(byte b) {
+        pos++;
+        switch (state) {
+            case START:
+                if (b != '*') {
+                    return stop(fail(isRespType(b) ? "expected '*', got " + RedisReplies.show(b)
+                            : "inline commands are not supported, send RESP arrays"));
+                }
+                value = 0;
+                digits = 0;
+                state = COUNT;
+                return true;
+            case COUNT:
+                if (b == '\r' && digits > 0) {
+                    state = COUNT_LF;
+                } else if (!accumulate(b)) {
+                    return stop(fail("invalid multibulk length"));
+                } else if (value > maxMultibulkLength) {
+                    return stop(fail("invalid multibulk length: more than " + maxMultibulkLength + " arguments"));
+                }
+                return true;
+            case COUNT_LF:
+                if (b != '\n') {
+                    return stop(fail("invalid multibulk length"));
+                }
+                if (value == 0) {
+                    return stop(EMPTY);
+                }
+                argc = (int) value;
+                argi = 0;
+                state = BULK_START;
+                return true;
+            case BULK_START:
+                if (b != '$') {
+                    return stop(fail("expected '$', got " + RedisReplies.show(b)));
+                }
+                value = 0;
+                digits = 0;
+                state = BULK_LEN;
+                return true;
+            case BULK_LEN:
+                if (b == '\r' && digits > 0) {
+                    state = BULK_LEN_LF;
+                } else if (!accumulate(b)) {
+                    return stop(fail("invalid bulk length"));
+                }
+                return true;
+            case BULK_LEN_LF:
+                if (b != '\n') {
+                    return stop(fail("invalid bulk length"));
+                }
+                if (pos + value + 2 > maxRequestBytes) {
+                    return stop(fail("request is larger than " + maxRequestBytes + " bytes"));
+                }
+                record(pos, (int) value);
+                bulkEnd = pos + (int) value;
+                state = BULK_DATA;
+                return stop(AT_PAYLOAD);
+            default:
+                throw new IllegalStateException("state " + state);
+        }
+    }
+
+    private boolean stop(int why) {
+        outcome = why;
+        return false;
     }
 
     private boolean accumulate(byte b) {
@@ -234,7 +258,7 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
     /** Validates the framed request, consumes it and resets the scan for the next one. */
     private RedisRequest finish(ByteBuf in) {
         final int base = in.readerIndex();
-        RedisCommand command = RedisCommand.lookup(in, base + args[0], args[1]);
+        RedisCommand command = RedisCommand.lookup(in, base + args[0], args[1], nameScratch);
         String error = validate(in, base, command);
         int keyIndex = error == null ? command.arity().keyIndex() : -1;
         RedisRequest request = new RedisRequest(in.readRetainedSlice(pos), command, argc, args, keyIndex, error);
@@ -334,7 +358,7 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+        if (evt instanceof ChannelInputShutdownEvent) {
             ctx.fireUserEventTriggered(evt);
             return;
         }

@@ -197,6 +197,46 @@ class ContinuumTest {
         assertEquals(ring.pointServer(0), ring.serverIndex(0));
     }
 
+    /**
+     * The bucket index only narrows the search: every hash, around every point and at every
+     * bucket boundary, lands where a scan of the whole ring says (first point >= hash, else wrap).
+     */
+    @Test
+    void ketamaBucketIndexAgreesWithAWholeRingScan() {
+        Random random = new Random(7);
+        for (int servers : new int[] {1, 2, 3, 16, 60}) {
+            List<Node> nodes = new ArrayList<>();
+            for (int s = 0; s < servers; s++) {
+                nodes.add(new Node("10.0.0." + s + ":6379", 1 + s % 3, true));
+            }
+            KetamaContinuum ring = (KetamaContinuum) Continuum.build(Distribution.KETAMA, nodes);
+            List<Long> hashes = new ArrayList<>(List.of(0L, 1L, 0xffffffffL, 0xfffffffeL));
+            for (int i = 0; i < ring.pointCount(); i++) {
+                long v = ring.pointValue(i);
+                hashes.add(v);
+                hashes.add((v - 1) & 0xffffffffL);
+                hashes.add((v + 1) & 0xffffffffL);
+            }
+            for (long b = 0; b < 1024; b++) {
+                hashes.add(b << 22);
+                hashes.add(((b << 22) - 1) & 0xffffffffL);
+            }
+            for (int i = 0; i < 20_000; i++) {
+                hashes.add(random.nextInt() & 0xffffffffL);
+            }
+            for (long hash : hashes) {
+                int expected = ring.pointServer(0);
+                for (int i = 0; i < ring.pointCount(); i++) {
+                    if (ring.pointValue(i) >= hash) {
+                        expected = ring.pointServer(i);
+                        break;
+                    }
+                }
+                assertEquals(expected, ring.serverIndex(hash), servers + " servers, hash " + hash);
+            }
+        }
+    }
+
     @Test
     void ketamaIsDeterministic() {
         List<Node> servers = nodes("alpha", 2, "beta", 1, "gamma", 3);

@@ -64,7 +64,7 @@ class RedisCommandTest {
 
     private static RedisCommand lookup(String name) {
         ByteBuf buf = Unpooled.wrappedBuffer(("xx" + name + "yy").getBytes(StandardCharsets.ISO_8859_1));
-        return RedisCommand.lookup(buf, 2, name.length());
+        return RedisCommand.lookup(buf, 2, name.length(), new byte[RedisCommand.MAX_NAME]);
     }
 
     @Test
@@ -137,13 +137,14 @@ class RedisCommandTest {
         ByteBuf buf = Unpooled.wrappedBuffer("ZREVRANGEBYSCORE".getBytes(StandardCharsets.US_ASCII));
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
+        byte[] scratch = new byte[RedisCommand.MAX_NAME];
         for (int i = 0; i < 100_000; i++) {
-            RedisCommand.lookup(buf, 0, buf.readableBytes());
+            RedisCommand.lookup(buf, 0, buf.readableBytes(), scratch);
         }
         long before = threads.getThreadAllocatedBytes(id);
         int found = 0;
         for (int i = 0; i < 100_000; i++) {
-            found += RedisCommand.lookup(buf, 0, buf.readableBytes()) == RedisCommand.ZREVRANGEBYSCORE ? 1 : 0;
+            found += RedisCommand.lookup(buf, 0, buf.readableBytes(), scratch) == RedisCommand.ZREVRANGEBYSCORE ? 1 : 0;
         }
         long allocated = threads.getThreadAllocatedBytes(id) - before;
         assertEquals(100_000, found);
