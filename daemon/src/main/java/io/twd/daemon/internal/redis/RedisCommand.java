@@ -227,7 +227,7 @@ public enum RedisCommand {
      * (at least {@link #MAX_NAME} bytes, the caller's own) receives a lower-case copy of the
      * name: one copy of a few bytes costs less than a bounds and liveness check per getByte.
      */
-    public static RedisCommand lookup(ByteBuf buf, int index, int length, byte[] scratch) {
+    static RedisCommand lookup(ByteBuf buf, int index, int length, byte[] scratch) {
         if (length < MIN_NAME || length > MAX_NAME) {
             return null;
         }
