@@ -3,10 +3,8 @@ package io.twd.daemon.internal.memcache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
+import io.twd.daemon.internal.proxy.ClientRequestDecoder;
 import io.twd.daemon.internal.proxy.RequestGate;
-import io.twd.daemon.internal.proxy.UnparsedBytes;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -36,7 +34,7 @@ import java.util.Locale;
  * <p>Requests come out one per {@link #decode} call, and before each the {@link RequestGate} is
  * asked whether the connection takes another (see {@code RedisRequestDecoder}).
  */
-public final class MemcacheRequestDecoder extends ByteToMessageDecoder implements UnparsedBytes {
+public final class MemcacheRequestDecoder extends ClientRequestDecoder {
     /** memcached's KEY_MAX_LENGTH, which twemproxy enforces too. */
     public static final int MAX_KEY_LENGTH = 250;
     /**
@@ -516,20 +514,6 @@ public final class MemcacheRequestDecoder extends ByteToMessageDecoder implement
             sb.append(b > 0x20 && b < 0x7f ? (char) b : '?');
         }
         return sb.toString();
-    }
-
-    /**
-     * A client that half-closed sends nothing more, but what it sent is still answered: requests
-     * the gate held back are framed once it reopens. ByteToMessageDecoder would drop its buffer
-     * here; it is released when the channel closes instead (a partial request is then dropped).
-     */
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            ctx.fireUserEventTriggered(evt);
-            return;
-        }
-        super.userEventTriggered(ctx, evt);
     }
 
     /**

@@ -2,11 +2,9 @@ package io.twd.daemon.internal.redis;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
+import io.twd.daemon.internal.proxy.ClientRequestDecoder;
 import io.twd.daemon.internal.proxy.RequestGate;
-import io.twd.daemon.internal.proxy.UnparsedBytes;
 
 import java.util.Arrays;
 import java.util.List;
@@ -30,7 +28,7 @@ import java.util.List;
  * one read brought, since the connection stops reading) until the connection asks again. The
  * bytes held are thus at most one request, bounded by {@code maxRequestBytes}, plus one read.
  */
-public final class RedisRequestDecoder extends ByteToMessageDecoder implements UnparsedBytes {
+public final class RedisRequestDecoder extends ClientRequestDecoder {
     private static final int START = 0;
     private static final int COUNT = 1;
     private static final int COUNT_LF = 2;
@@ -349,20 +347,6 @@ public final class RedisRequestDecoder extends ByteToMessageDecoder implements U
             sb.append(b >= 0x20 && b < 0x7f ? (char) b : '?');
         }
         return sb.toString();
-    }
-
-    /**
-     * A client that half-closed sends nothing more, but what it sent is still answered: requests
-     * the gate held back are framed once it reopens. ByteToMessageDecoder would drop its buffer
-     * here; it is released when the channel closes instead (a partial request is then dropped).
-     */
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            ctx.fireUserEventTriggered(evt);
-            return;
-        }
-        super.userEventTriggered(ctx, evt);
     }
 
     /** The bytes received but not yet framed into a request, for a connection that migrates. */
