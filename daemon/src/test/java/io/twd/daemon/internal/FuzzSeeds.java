@@ -1,6 +1,6 @@
 package io.twd.daemon.internal;
 
-import static io.twd.daemon.internal.Mutator.bytes;
+import static io.twd.protocol.fuzz.Mutator.bytes;
 
 import io.twd.daemon.internal.memcache.ReplyKind;
 import java.io.ByteArrayOutputStream;

@@ -12,6 +12,7 @@ import io.twd.daemon.internal.memcache.MemcacheRequestFuzzTest;
 import io.twd.daemon.internal.redis.RedisFuzzTargets;
 import io.twd.daemon.internal.redis.RedisReplyFuzzTest;
 import io.twd.daemon.internal.redis.RedisRequestFuzzTest;
+import io.twd.protocol.fuzz.FuzzRunner;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * (The same as the daemon module's test Mutator: test sources are not shared between modules.)
  * Generates parser inputs from valid ones: pipelines of seeds with a few mutations each (bytes
  * flipped, set to protocol characters, numbers blown up, ranges cut, repeated or spliced,
  * protocol tokens inserted), and now and then plain random bytes. Deterministic for a seed.

@@ -3,15 +3,13 @@ package io.twd.daemon.internal.memcache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.util.ReferenceCounted;
+import io.twd.daemon.internal.proxy.FramedRequest;
 
 /**
  * One framed memcached request: the exact bytes received (command line and, for storage
- * commands, the data block) plus where each token of the command line lies in them. Reference
- * counting delegates to {@link #raw()}, so releasing the request releases its bytes.
+ * commands, the data block) plus where each token of the command line lies in them.
  */
-public final class MemcacheRequest implements ReferenceCounted {
-    private final ByteBuf raw;
+public final class MemcacheRequest extends FramedRequest {
     private final MemcacheCommand command;
     /** Offset/length pairs of the tokens, relative to raw's reader index; may be longer than needed. */
     private final int[] tokens;
@@ -24,7 +22,7 @@ public final class MemcacheRequest implements ReferenceCounted {
 
     MemcacheRequest(ByteBuf raw, MemcacheCommand command, int[] tokens, int tokenCount, int lineLength,
             boolean noReply, int quietToken, boolean vivify, String error) {
-        this.raw = raw;
+        super(raw);
         this.command = command;
         this.tokens = tokens;
         this.tokenCount = tokenCount;
@@ -33,11 +31,6 @@ public final class MemcacheRequest implements ReferenceCounted {
         this.quietToken = quietToken;
         this.vivify = vivify;
         this.error = error;
-    }
-
-    /** The whole request as received, a retained slice of the input. */
-    public ByteBuf raw() {
-        return raw;
     }
 
     /** The command; null only for an unknown command or an empty line, when {@link #error()} is set. */
@@ -143,45 +136,6 @@ public final class MemcacheRequest implements ReferenceCounted {
         if (i < 0 || i >= tokenCount) {
             throw new IndexOutOfBoundsException("token " + i + " of " + tokenCount);
         }
-    }
-
-    @Override
-    public int refCnt() {
-        return raw.refCnt();
-    }
-
-    @Override
-    public MemcacheRequest retain() {
-        raw.retain();
-        return this;
-    }
-
-    @Override
-    public MemcacheRequest retain(int increment) {
-        raw.retain(increment);
-        return this;
-    }
-
-    @Override
-    public MemcacheRequest touch() {
-        raw.touch();
-        return this;
-    }
-
-    @Override
-    public MemcacheRequest touch(Object hint) {
-        raw.touch(hint);
-        return this;
-    }
-
-    @Override
-    public boolean release() {
-        return raw.release();
-    }
-
-    @Override
-    public boolean release(int decrement) {
-        return raw.release(decrement);
     }
 
     @Override

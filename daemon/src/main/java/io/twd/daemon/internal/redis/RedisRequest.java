@@ -1,15 +1,13 @@
 package io.twd.daemon.internal.redis;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCounted;
+import io.twd.daemon.internal.proxy.FramedRequest;
 
 /**
  * One framed client request: the exact bytes received plus where each bulk argument's payload
- * lies in them. Reference counting delegates to {@link #raw()}, so releasing the request releases
- * its bytes.
+ * lies in them.
  */
-public final class RedisRequest implements ReferenceCounted {
-    private final ByteBuf raw;
+public final class RedisRequest extends FramedRequest {
     private final RedisCommand command;
     private final int argCount;
     /** Offset/length pairs of the argument payloads, relative to raw's reader index; may be longer than needed. */
@@ -18,17 +16,12 @@ public final class RedisRequest implements ReferenceCounted {
     private final String error;
 
     RedisRequest(ByteBuf raw, RedisCommand command, int argCount, int[] args, int keyIndex, String error) {
-        this.raw = raw;
+        super(raw);
         this.command = command;
         this.argCount = argCount;
         this.args = args;
         this.keyIndex = keyIndex;
         this.error = error;
-    }
-
-    /** The whole request as received ({@code *N\r\n$..\r\n...}), a retained slice of the input. */
-    public ByteBuf raw() {
-        return raw;
     }
 
     /** The command; null only for an unknown command, in which case {@link #error()} is set. */
@@ -79,45 +72,6 @@ public final class RedisRequest implements ReferenceCounted {
         if (i < 0 || i >= argCount) {
             throw new IndexOutOfBoundsException("argument " + i + " of " + argCount);
         }
-    }
-
-    @Override
-    public int refCnt() {
-        return raw.refCnt();
-    }
-
-    @Override
-    public RedisRequest retain() {
-        raw.retain();
-        return this;
-    }
-
-    @Override
-    public RedisRequest retain(int increment) {
-        raw.retain(increment);
-        return this;
-    }
-
-    @Override
-    public RedisRequest touch() {
-        raw.touch();
-        return this;
-    }
-
-    @Override
-    public RedisRequest touch(Object hint) {
-        raw.touch(hint);
-        return this;
-    }
-
-    @Override
-    public boolean release() {
-        return raw.release();
-    }
-
-    @Override
-    public boolean release(int decrement) {
-        return raw.release(decrement);
     }
 
     @Override
