@@ -3,10 +3,8 @@ package io.twd.daemon.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
@@ -163,40 +161,5 @@ public final class DecoderFuzz {
             left -= n;
         }
         return sizes.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** Unpooled heap buffers, each remembered so that the run can check all were released. */
-    static final class TrackingAllocator extends AbstractByteBufAllocator {
-        private final List<ByteBuf> buffers = new ArrayList<>();
-
-        TrackingAllocator() {
-            super(false);
-        }
-
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            if (buffers.size() >= 4096) {
-                buffers.removeIf(b -> b.refCnt() == 0);
-            }
-            ByteBuf buf = new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
-            buffers.add(buf);
-            return buf;
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            return newHeapBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-            return false;
-        }
-
-        void assertAllReleased() {
-            for (ByteBuf b : buffers) {
-                assertEquals(0, b.refCnt(), "buffer not released");
-            }
-        }
     }
 }

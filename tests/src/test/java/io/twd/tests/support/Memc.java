@@ -1,18 +1,10 @@
 package io.twd.tests.support;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +14,7 @@ import java.util.Map;
  * A tiny blocking memcached ASCII-protocol client for tests. Not thread-safe. I/O problems
  * surface as {@link UncheckedIOException}; a read waits at most 5 s.
  */
-public final class Memc implements AutoCloseable {
-    public static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
-
+public final class Memc extends SocketClient {
     /** One {@code VALUE} block of a get/gets reply; {@code cas} is null for plain get. */
     public record Item(String key, int flags, byte[] data, Long cas) {
         public String value() {
@@ -32,14 +22,8 @@ public final class Memc implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
-
-    private Memc(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-        this.out = socket.getOutputStream();
+    private Memc(String host, int port) {
+        super(host, port);
     }
 
     public static Memc connect(int port) {
@@ -47,20 +31,7 @@ public final class Memc implements AutoCloseable {
     }
 
     public static Memc connect(String host, int port) {
-        Socket s = new Socket();
-        try {
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress(host, port), (int) READ_TIMEOUT.toMillis());
-            s.setSoTimeout((int) READ_TIMEOUT.toMillis());
-            return new Memc(s);
-        } catch (IOException e) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // nothing to do
-            }
-            throw new UncheckedIOException("cannot connect to " + host + ":" + port, e);
-        }
+        return new Memc(host, port);
     }
 
     // ------------------------------------------------------------------ raw access
@@ -71,13 +42,8 @@ public final class Memc implements AutoCloseable {
     }
 
     public Memc sendRaw(byte[] bytes) {
-        try {
-            out.write(bytes);
-            out.flush();
-            return this;
-        } catch (IOException e) {
-            throw new UncheckedIOException("write failed", e);
-        }
+        write(bytes);
+        return this;
     }
 
     /** One reply line without its {@code \r\n}, or null if the peer closed the connection. */
@@ -174,48 +140,5 @@ public final class Memc implements AutoCloseable {
     /** {@code delete key}: {@code DELETED} or {@code NOT_FOUND}. */
     public String delete(String key) {
         return call("delete " + key);
-    }
-
-    // ------------------------------------------------------------------ connection state
-
-    public boolean isClosedByPeer() {
-        return isClosedByPeer(Duration.ofSeconds(1));
-    }
-
-    /** Waits up to {@code wait} for the peer to close: true on EOF or reset, false otherwise. */
-    public boolean isClosedByPeer(Duration wait) {
-        try {
-            socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
-            in.mark(1);
-            int c = in.read();
-            if (c < 0) return true;
-            in.reset();
-            return false;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (SocketException e) {
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
-            } catch (SocketException ignored) {
-                // closed
-            }
-        }
-    }
-
-    public Socket socket() {
-        return socket;
-    }
-
-    @Override
-    public void close() {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // nothing to do
-        }
     }
 }

@@ -1,18 +1,10 @@
 package io.twd.tests.support;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,9 +18,7 @@ import java.util.List;
  * one reply (for byte-for-byte comparisons between nutcracker and twd).
  * I/O problems surface as {@link UncheckedIOException}; a read waits at most 5 s.
  */
-public final class Resp implements AutoCloseable {
-    public static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
-
+public final class Resp extends SocketClient {
     /** An error reply, e.g. {@code -ERR Connection refused} → message {@code "ERR Connection refused"}. */
     public record Error(String message) {
         /** The first word: {@code ERR}, {@code NOAUTH}, {@code WRONGTYPE}, ... */
@@ -43,15 +33,10 @@ public final class Resp implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
     private ByteArrayOutputStream recording;
 
-    private Resp(Socket socket) throws IOException {
-        this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-        this.out = socket.getOutputStream();
+    private Resp(String host, int port) {
+        super(host, port);
     }
 
     public static Resp connect(int port) {
@@ -59,16 +44,7 @@ public final class Resp implements AutoCloseable {
     }
 
     public static Resp connect(String host, int port) {
-        Socket s = new Socket();
-        try {
-            s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress(host, port), (int) READ_TIMEOUT.toMillis());
-            s.setSoTimeout((int) READ_TIMEOUT.toMillis());
-            return new Resp(s);
-        } catch (IOException e) {
-            closeQuietly(s);
-            throw new UncheckedIOException("cannot connect to " + host + ":" + port, e);
-        }
+        return new Resp(host, port);
     }
 
     // ------------------------------------------------------------------ writing
@@ -102,13 +78,8 @@ public final class Resp implements AutoCloseable {
 
     /** Writes bytes as they are: inline commands, broken framing, partial writes. */
     public Resp sendRaw(byte[] bytes) {
-        try {
-            out.write(bytes);
-            out.flush();
-            return this;
-        } catch (IOException e) {
-            throw new UncheckedIOException("write failed", e);
-        }
+        write(bytes);
+        return this;
     }
 
     public Resp sendRaw(String text) {
@@ -241,57 +212,6 @@ public final class Resp implements AutoCloseable {
         if (data.length < len) throw new EOFException("connection closed by peer in the middle of a bulk");
         if (recording != null) recording.writeBytes(data);
         return data;
-    }
-
-    // ------------------------------------------------------------------ connection state
-
-    /** True if the peer has closed the connection: waits up to 1 s for EOF. */
-    public boolean isClosedByPeer() {
-        return isClosedByPeer(Duration.ofSeconds(1));
-    }
-
-    /**
-     * Waits up to {@code wait} for the peer to close. True on EOF or a reset; false if data
-     * arrives (it stays unread) or nothing happens within {@code wait}.
-     */
-    public boolean isClosedByPeer(Duration wait) {
-        try {
-            socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
-            in.mark(1);
-            int c = in.read();
-            if (c < 0) return true;
-            in.reset();
-            return false;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (SocketException e) {
-            return true; // connection reset
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
-            } catch (SocketException ignored) {
-                // closed
-            }
-        }
-    }
-
-    public Socket socket() {
-        return socket;
-    }
-
-    @Override
-    public void close() {
-        closeQuietly(socket);
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // nothing to do
-        }
     }
 
     private static String describe(Object o) {

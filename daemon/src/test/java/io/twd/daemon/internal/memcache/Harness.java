@@ -1,99 +1,33 @@
 package io.twd.daemon.internal.memcache;
 
-import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.DecoderException;
-import io.netty.util.ReferenceCountUtil;
+import io.twd.daemon.internal.DecoderHarness;
+import io.twd.daemon.internal.DecoderHarness.Item;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Supplier;
 
+import static io.twd.daemon.internal.DecoderHarness.escape;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Feeds test input to a decoder (and whatever follows it) in an {@link EmbeddedChannel} whole,
- * one byte at a time and in random splits, checks that every way gives the same items, and that
- * every buffer allocated along the way (inputs, cumulations) has been released.
+ * {@link DecoderHarness} for the memcached ASCII decoders: how a {@link MemcacheRequest}, a
+ * {@link MemcacheProtocolError} or a reply shows in test assertions. Inputs over 300,000 bytes
+ * skip the one-byte-at-a-time pass.
  */
 final class Harness {
-    /** A decoded message as tests compare it: a readable summary and the exact bytes it covers. */
-    record Item(String summary, String raw) {
-        @Override
-        public String toString() {
-            return summary;
-        }
-    }
+    private static final DecoderHarness HARNESS = new DecoderHarness(Harness::describe, 300_000);
 
     private Harness() {
     }
 
     static List<Item> decodeAllWays(Supplier<ChannelHandler[]> handlers, byte[] input) {
-        List<Item> whole = decode(handlers, input, new int[] {input.length});
-        if (input.length <= 300_000) {
-            assertEquals(whole, decode(handlers, input, null), "one byte at a time");
-        }
-        Random random = new Random(input.length);
-        int maxChunk = Math.max(2, Math.min(input.length, input.length > 100_000 ? 65_536 : 24));
-        for (int round = 0; round < 3; round++) {
-            List<Integer> sizes = new ArrayList<>();
-            for (int left = input.length; left > 0; ) {
-                int n = Math.min(left, 1 + random.nextInt(maxChunk));
-                sizes.add(n);
-                left -= n;
-            }
-            int[] split = sizes.stream().mapToInt(Integer::intValue).toArray();
-            assertEquals(whole, decode(handlers, input, split), "random split " + sizes);
-        }
-        return whole;
+        return HARNESS.decodeAllWays(handlers, input);
     }
 
     static List<String> summaries(Supplier<ChannelHandler[]> handlers, byte[] input) {
-        return decodeAllWays(handlers, input).stream().map(Item::summary).toList();
-    }
-
-    /** Decodes {@code input} cut into {@code chunks} (null: single bytes). */
-    static List<Item> decode(Supplier<ChannelHandler[]> handlers, byte[] input, int[] chunks) {
-        TrackingAllocator alloc = new TrackingAllocator();
-        EmbeddedChannel channel = new EmbeddedChannel();
-        channel.config().setAllocator(alloc);
-        channel.pipeline().addLast(handlers.get());
-        List<Item> items = new ArrayList<>();
-        int offset = 0;
-        for (int i = 0; offset < input.length; i++) {
-            int n = chunks == null ? 1 : chunks[i];
-            ByteBuf chunk = alloc.buffer(n).writeBytes(input, offset, n);
-            offset += n;
-            try {
-                channel.writeInbound(chunk);
-                drain(channel, items);
-            } catch (DecoderException e) {
-                // Messages framed before the bad byte are passed on first, so take them first.
-                drain(channel, items);
-                items.add(new Item("exception: " + e.getMessage(), ""));
-            }
-        }
-        channel.finish();
-        drain(channel, items);
-        channel.finishAndReleaseAll();
-        alloc.assertAllReleased();
-        return items;
-    }
-
-    private static void drain(EmbeddedChannel channel, List<Item> items) {
-        for (Object o; (o = channel.readInbound()) != null; ) {
-            try {
-                items.add(describe(o));
-            } finally {
-                ReferenceCountUtil.release(o);
-            }
-        }
+        return HARNESS.summaries(handlers, input);
     }
 
     static Item describe(Object o) {
@@ -138,88 +72,5 @@ final class Harness {
             return new Item(raw.substring(0, raw.length() - 4), raw);
         }
         return new Item(escape(reply, 200), raw);
-    }
-
-    /** Printable ASCII as is, CR and LF as \r and \n, other bytes as \xNN; long values as their size. */
-    static String escape(ByteBuf buf, int max) {
-        if (buf.readableBytes() > max) {
-            return "<" + buf.readableBytes() + " bytes>";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = buf.readerIndex(); i < buf.writerIndex(); i++) {
-            byte b = buf.getByte(i);
-            if (b == '\r') {
-                sb.append("\\r");
-            } else if (b == '\n') {
-                sb.append("\\n");
-            } else if (b >= 0x20 && b < 0x7f) {
-                sb.append((char) b);
-            } else {
-                sb.append(String.format("\\x%02x", b & 0xff));
-            }
-        }
-        return sb.toString();
-    }
-
-    static String escape(byte[] bytes) {
-        return escape(io.netty.buffer.Unpooled.wrappedBuffer(bytes), Integer.MAX_VALUE);
-    }
-
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            out.writeBytes(p);
-        }
-        return out.toByteArray();
-    }
-
-    /**
-     * Hands out heap buffers that count the bytes read from them one at a time (the access the
-     * decoders use to scan), and remembers them to check that all are released.
-     */
-    static final class TrackingAllocator extends AbstractByteBufAllocator {
-        private final List<ByteBuf> buffers = new ArrayList<>();
-        long byteReads;
-
-        TrackingAllocator() {
-            super(false);
-        }
-
-        @Override
-        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
-            if (buffers.size() >= 4096) {
-                // Single-byte feeding allocates millions; forget the ones already released.
-                buffers.removeIf(b -> b.refCnt() == 0);
-            }
-            ByteBuf buf = new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity) {
-                @Override
-                protected byte _getByte(int index) {
-                    byteReads++;
-                    return super._getByte(index);
-                }
-            };
-            buffers.add(buf);
-            return buf;
-        }
-
-        @Override
-        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
-            return newHeapBuffer(initialCapacity, maxCapacity);
-        }
-
-        @Override
-        public boolean isDirectBufferPooled() {
-            return false;
-        }
-
-        void assertAllReleased() {
-            for (ByteBuf b : buffers) {
-                assertEquals(0, b.refCnt(), "buffer not released");
-            }
-        }
     }
 }

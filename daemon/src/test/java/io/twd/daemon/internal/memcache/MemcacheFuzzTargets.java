@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.twd.daemon.internal.DecoderFuzz;
+import io.twd.daemon.internal.DecoderHarness.Item;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
@@ -20,7 +21,7 @@ public final class MemcacheFuzzTargets {
     }
 
     private static String describe(Object o) {
-        Harness.Item item = Harness.describe(o);
+        Item item = Harness.describe(o);
         return item.summary() + " | " + item.raw();
     }
 

@@ -7,14 +7,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import io.twd.daemon.internal.TrackingAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Supplier;
 
-import static io.twd.daemon.internal.memcache.Harness.bytes;
-import static io.twd.daemon.internal.memcache.Harness.concat;
+import static io.twd.daemon.internal.DecoderHarness.bytes;
+import static io.twd.daemon.internal.DecoderHarness.concat;
 import static io.twd.daemon.internal.memcache.ReplyKind.LINE;
 import static io.twd.daemon.internal.memcache.ReplyKind.META;
 import static io.twd.daemon.internal.memcache.ReplyKind.QUIET_ARITHMETIC;
@@ -175,14 +176,14 @@ class MemcacheReplyDecoderTest {
     @Test
     void byteAtATimeInputIsNotRescanned() {
         byte[] input = bytes("VALUE k 0 100000\r\n" + "v".repeat(100_000) + "\r\nEND\r\n" + "SERVER_ERROR " + "e".repeat(5000) + "\r\n");
-        Harness.TrackingAllocator alloc = new Harness.TrackingAllocator();
+        TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast(pipeline(RETRIEVAL, LINE).get());
         for (byte b : input) {
             channel.writeInbound(alloc.buffer(1).writeByte(b));
         }
-        assertTrue(alloc.byteReads < 6_000, "bytes examined: " + alloc.byteReads);
+        assertTrue(alloc.byteReads() < 6_000, "bytes examined: " + alloc.byteReads());
         ByteBuf get = channel.readInbound();
         ByteBuf error = channel.readInbound();
         assertEquals(100_025, get.readableBytes());

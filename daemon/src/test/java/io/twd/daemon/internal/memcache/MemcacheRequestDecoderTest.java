@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.twd.daemon.internal.DecoderHarness.Item;
+import io.twd.daemon.internal.TrackingAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -12,8 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
-import static io.twd.daemon.internal.memcache.Harness.bytes;
-import static io.twd.daemon.internal.memcache.Harness.concat;
+import static io.twd.daemon.internal.DecoderHarness.bytes;
+import static io.twd.daemon.internal.DecoderHarness.concat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,7 +65,7 @@ class MemcacheRequestDecoderTest {
     void dataBlocksAreBinarySafeAndSkippedByLength() {
         // CRLF, "END", a whole fake command and NUL bytes inside the value.
         String value = "a\r\nEND\r\nget x\r\n\u0000\u00ff\r\n";
-        List<Harness.Item> items = Harness.decodeAllWays(DEFAULT,
+        List<Item> items = Harness.decodeAllWays(DEFAULT,
             bytes("set k 0 0 " + value.length() + "\r\n" + value + "\r\nget k\r\n"));
         assertEquals(2, items.size());
         assertEquals("set k 0 0 19\\r\\na\\r\\nEND\\r\\nget x\\r\\n\\x00\\xff\\r\\n\\r\\n", items.get(0).raw());
@@ -127,9 +129,9 @@ class MemcacheRequestDecoderTest {
     void pipelinedRequestsComeOutInOrderWithTheirExactBytes() {
         String[] parts = {"set a 0 0 3\r\nabc\r\n", "get a b\r\n", "incr n 1 noreply\r\n", "mg a v q\r\n",
             "ms b 2\r\nxy\r\n", "mn\r\n", "delete a\r\n", "version\r\n"};
-        List<Harness.Item> items = Harness.decodeAllWays(DEFAULT, bytes(String.join("", parts)));
+        List<Item> items = Harness.decodeAllWays(DEFAULT, bytes(String.join("", parts)));
         assertEquals(List.of("set: a 0 0 3 | abc", "get: a b", "incr[noreply]: n 1 noreply", "mg[q@3]: a v q",
-            "ms: b 2 | xy", "mn:", "delete: a", "version:"), items.stream().map(Harness.Item::summary).toList());
+            "ms: b 2 | xy", "mn:", "delete: a", "version:"), items.stream().map(Item::summary).toList());
         for (int i = 0; i < parts.length; i++) {
             assertEquals(parts[i].replace("\r", "\\r").replace("\n", "\\n"), items.get(i).raw());
         }
@@ -332,7 +334,7 @@ class MemcacheRequestDecoderTest {
             value[i] = (byte) (i * 31 + (i >> 8));
         }
         byte[] input = concat(bytes("set big 0 0 " + value.length + "\r\n"), value, bytes("\r\nmn\r\n"));
-        List<Harness.Item> items = Harness.decodeAllWays(DEFAULT, input);
+        List<Item> items = Harness.decodeAllWays(DEFAULT, input);
         assertEquals(2, items.size());
         assertTrue(items.get(0).summary().startsWith("set: big 0 0 1048576 | <1048576 bytes>"), items.get(0).summary());
         assertEquals("mn:", items.get(1).summary());
@@ -354,7 +356,7 @@ class MemcacheRequestDecoderTest {
             sb.append(" key:").append(i);
         }
         byte[] input = bytes(sb + "\r\nset k 0 0 100000\r\n" + "v".repeat(100_000) + "\r\n");
-        Harness.TrackingAllocator alloc = new Harness.TrackingAllocator();
+        TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast(new MemcacheRequestDecoder(512L << 20));
@@ -362,7 +364,7 @@ class MemcacheRequestDecoderTest {
             channel.writeInbound(alloc.buffer(1).writeByte(b));
         }
         // The get line is scanned once; the value is never scanned.
-        assertTrue(alloc.byteReads < 50_000 + 200, "bytes examined: " + alloc.byteReads);
+        assertTrue(alloc.byteReads() < 50_000 + 200, "bytes examined: " + alloc.byteReads());
         MemcacheRequest get = channel.readInbound();
         MemcacheRequest set = channel.readInbound();
         assertEquals(5001, get.tokenCount());

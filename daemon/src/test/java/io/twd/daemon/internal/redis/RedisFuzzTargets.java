@@ -2,6 +2,7 @@ package io.twd.daemon.internal.redis;
 
 import io.netty.channel.ChannelHandler;
 import io.twd.daemon.internal.DecoderFuzz;
+import io.twd.daemon.internal.DecoderHarness.Item;
 import java.util.Arrays;
 
 /**
@@ -21,7 +22,7 @@ public final class RedisFuzzTargets {
     }
 
     private static String describe(Object o) {
-        Harness.Item item = Harness.describe(o);
+        Item item = Harness.describe(o);
         return item.summary() + " | " + item.raw();
     }
 

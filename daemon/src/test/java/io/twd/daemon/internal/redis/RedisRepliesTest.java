@@ -2,6 +2,7 @@ package io.twd.daemon.internal.redis;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.twd.daemon.internal.TrackingAllocator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RedisRepliesTest {
-    private final Harness.TrackingAllocator alloc = new Harness.TrackingAllocator();
+    private final TrackingAllocator alloc = new TrackingAllocator();
     private final List<ByteBuf> toRelease = new ArrayList<>();
 
     @AfterEach

@@ -3,14 +3,16 @@ package io.twd.daemon.internal.redis;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.twd.daemon.internal.DecoderHarness.Item;
+import io.twd.daemon.internal.TrackingAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
-import static io.twd.daemon.internal.redis.Harness.bytes;
-import static io.twd.daemon.internal.redis.Harness.concat;
+import static io.twd.daemon.internal.DecoderHarness.bytes;
+import static io.twd.daemon.internal.DecoderHarness.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +36,7 @@ class RedisReplyDecoderTest {
     }
 
     private static List<String> raws(String input) {
-        return Harness.decodeAllWays(DECODER, bytes(input)).stream().map(Harness.Item::raw).toList();
+        return Harness.decodeAllWays(DECODER, bytes(input)).stream().map(Item::raw).toList();
     }
 
     @Test
@@ -76,14 +78,14 @@ class RedisReplyDecoderTest {
     void scanningIsIncremental() {
         // A long status line fed a byte at a time must be searched for its LF once, not once per byte.
         byte[] input = bytes("+" + "x".repeat(100_000) + "\r\n*1\r\n$100000\r\n" + "y".repeat(100_000) + "\r\n");
-        Harness.TrackingAllocator alloc = new Harness.TrackingAllocator();
+        TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast(DECODER.get());
         for (byte b : input) {
             channel.writeInbound(alloc.buffer(1).writeByte(b));
         }
-        assertTrue(alloc.byteReads < 100_100, "bytes examined: " + alloc.byteReads);
+        assertTrue(alloc.byteReads() < 100_100, "bytes examined: " + alloc.byteReads());
         ByteBuf status = channel.readInbound();
         ByteBuf array = channel.readInbound();
         assertEquals(100_003, status.readableBytes());

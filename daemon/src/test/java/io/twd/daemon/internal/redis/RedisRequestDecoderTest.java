@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.twd.daemon.internal.DecoderHarness.Item;
+import io.twd.daemon.internal.TrackingAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -11,8 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
-import static io.twd.daemon.internal.redis.Harness.bytes;
-import static io.twd.daemon.internal.redis.Harness.concat;
+import static io.twd.daemon.internal.DecoderHarness.bytes;
+import static io.twd.daemon.internal.DecoderHarness.concat;
 import static io.twd.daemon.internal.redis.Harness.req;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,9 +49,9 @@ class RedisRequestDecoderTest {
     @Test
     void pipelinedRequestsComeOutInOrderWithTheirExactBytes() {
         byte[][] parts = {req("SET", "k", "v"), req("GET", "k"), req("MGET", "a", "b", "c"), req("DEL", "a"), PING};
-        List<Harness.Item> items = Harness.decodeAllWays(DEFAULT, concat(parts));
+        List<Item> items = Harness.decodeAllWays(DEFAULT, concat(parts));
         assertEquals(List.of("set@1: SET k v", "get@1: GET k", "mget@1: MGET a b c", "del@1: DEL a", "ping@-1: PING"),
-                items.stream().map(Harness.Item::summary).toList());
+                items.stream().map(Item::summary).toList());
         for (int i = 0; i < parts.length; i++) {
             assertEquals(new String(parts[i], StandardCharsets.ISO_8859_1)
                     .replace("\r", "\\r").replace("\n", "\\n"), items.get(i).raw());
@@ -213,9 +215,9 @@ class RedisRequestDecoderTest {
         }
         byte[] header = bytes("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + value.length + "\r\n");
         byte[] input = concat(header, value, bytes("\r\n"), PING);
-        List<Harness.Item> items = Harness.decodeAllWays(DEFAULT, input);
+        List<Item> items = Harness.decodeAllWays(DEFAULT, input);
         assertEquals(List.of("set@1: SET big <1048576 bytes>", "ping@-1: PING"),
-                items.stream().map(Harness.Item::summary).toList());
+                items.stream().map(Item::summary).toList());
     }
 
     @Test
@@ -231,14 +233,14 @@ class RedisRequestDecoderTest {
         // decoder reads each header byte once and skips payloads by length.
         byte[] value = new byte[1 << 20];
         byte[] input = concat(bytes("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + value.length + "\r\n"), value, bytes("\r\n"));
-        Harness.TrackingAllocator alloc = new Harness.TrackingAllocator();
+        TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast(DEFAULT.get());
         for (byte b : input) {
             channel.writeInbound(alloc.buffer(1).writeByte(b));
         }
-        assertTrue(alloc.byteReads < 200, "bytes examined: " + alloc.byteReads);
+        assertTrue(alloc.byteReads() < 200, "bytes examined: " + alloc.byteReads());
         RedisRequest set = channel.readInbound();
         assertEquals(value.length, set.argLength(2));
         set.release();
