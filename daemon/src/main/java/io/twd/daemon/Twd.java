@@ -71,8 +71,9 @@ public final class Twd implements Callable<Integer> {
         description = "Buffer chunk size, 512..16777216 (default: ${DEFAULT-VALUE}); as in twemproxy, keys must be shorter than this minus 48.")
     int mbufSize = EngineSettings.DEFAULT_MBUF_SIZE;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Event loop threads (default: the number of cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--threads", paramLabel = "N",
+        description = "Event loop threads, 1..1024 (default: half the cores, at least 1; here ${DEFAULT-VALUE}).")
+    int threads = EngineSettings.defaultThreads();
 
     @Option(names = "--admin-socket", paramLabel = "PATH",
         description = "Admin socket (default: /run/twd/admin.sock as root, else $XDG_RUNTIME_DIR/twd/admin.sock or /tmp/twd-UID/admin.sock).")
@@ -176,8 +177,8 @@ public final class Twd implements Callable<Integer> {
         if (drainTimeout < 0 || handoffTimeout < 1) {
             return "--drain-timeout must be >= 0 and --handoff-timeout >= 1";
         }
-        if (threads < 1) {
-            return "option --threads requires a positive number";
+        if (threads < 1 || threads > EngineSettings.MAX_THREADS) {
+            return "option --threads requires a number between 1 and " + EngineSettings.MAX_THREADS + ", not '" + threads + "'";
         }
         if (maxRequestBytes < EngineSettings.MIN_REQUEST_BYTES || maxRequestBytes > 1L << 31) {
             return "option --max-request-size requires a size between 2k and 2g, not '" + maxRequestBytes + "'";

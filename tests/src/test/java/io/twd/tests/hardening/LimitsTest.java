@@ -217,6 +217,8 @@ class LimitsTest {
             {"--client-output-limit", "lots", "'lots' is not a size"},
             {"--admin-max-line", "100", "option --admin-max-line requires a size between 256 and 65536"},
             {"--admin-group", "no-such-group-here", "no group named 'no-such-group-here' in /etc/group"},
+            {"--threads", "0", "option --threads requires a number between 1 and 1024, not '0'"},
+            {"--threads", "100000", "option --threads requires a number between 1 and 1024, not '100000'"},
         };
         for (String[] c : cases) {
             ManagedProcess.Result r = TwdProcess.run("-c", conf.toString(), c[0], c[1]);

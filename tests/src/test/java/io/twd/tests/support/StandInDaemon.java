@@ -30,7 +30,7 @@ public final class StandInDaemon {
                 case "-c" -> conf = args[i + 1];
                 case "-s" -> statsPort = Integer.parseInt(args[i + 1]);
                 case "-a" -> statsAddr = args[i + 1];
-                case "--admin-socket" -> { } // the stand-in serves no admin socket
+                case "--admin-socket", "--threads" -> { } // the stand-in serves no admin socket, has no loops
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }

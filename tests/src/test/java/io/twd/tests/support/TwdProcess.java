@@ -98,6 +98,12 @@ public final class TwdProcess extends ProxyProcess {
             cmd.addAll(at, jvmArgs);
             cmd.addAll(List.of("-c", conf.toString(), "-s", Integer.toString(statsPort), "-a", "127.0.0.1"));
             cmd.addAll(List.of(extraArgs));
+            if (!List.of(extraArgs).contains("--threads")) {
+                // Two event loops unless a test asks otherwise: twd's default is half the cores, one
+                // on a 2-core CI machine, and the tests should still see clients and backend
+                // connections spread over loops. (LiveTwd and TwdUnderTest run the default.)
+                cmd.addAll(List.of("--threads", "2"));
+            }
             Path pidFile = null;
             Path adminSocket = null;
             if (!List.of(extraArgs).contains("--admin-socket")) {
