@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
+import io.twd.daemon.internal.proxy.Buffers;
 import io.twd.daemon.internal.proxy.ClientConnection;
 import io.twd.daemon.internal.proxy.Engine;
 import io.twd.daemon.internal.proxy.Request;
@@ -181,7 +182,7 @@ public final class MemcacheClientConnection extends ClientConnection {
             int f = fragmentOf[keyServer[i]];
             keyFragment[i] = f;
             keyPosition[i] = position[f]++;
-            payloads[f].writeByte(' ').writeBytes(raw, base + req.tokenOffset(first + i), req.tokenLength(first + i));
+            Buffers.append(payloads[f].writeByte(' '), raw, base + req.tokenOffset(first + i), req.tokenLength(first + i));
             keyBytes += req.tokenLength(first + i);
         }
         // Merging matches each VALUE block to its key, so the keys outlive the request's bytes.
@@ -214,7 +215,7 @@ public final class MemcacheClientConnection extends ClientConnection {
             if (i > from) {
                 out.writeByte(' ');
             }
-            out.writeBytes(raw, base + req.tokenOffset(i), req.tokenLength(i));
+            Buffers.append(out, raw, base + req.tokenOffset(i), req.tokenLength(i));
         }
     }
 

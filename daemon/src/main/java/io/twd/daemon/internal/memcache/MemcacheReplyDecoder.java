@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
-import io.netty.util.ByteProcessor;
 import io.twd.daemon.internal.proxy.Request;
 import io.twd.daemon.internal.proxy.ServerConnection;
 
@@ -117,7 +116,7 @@ public final class MemcacheReplyDecoder extends ByteToMessageDecoder {
                     state = LINE;
                     break;
                 case LINE: {
-                    int lf = pos < avail ? in.forEachByte(base + pos, avail - pos, ByteProcessor.FIND_LF) : -1;
+                    int lf = pos < avail ? in.indexOf(base + pos, base + avail, (byte) '\n') : -1;
                     if (lf < 0) {
                         pos = avail;
                         if (pos - lineStart > MAX_LINE) {

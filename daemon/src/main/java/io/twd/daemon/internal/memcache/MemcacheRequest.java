@@ -3,6 +3,7 @@ package io.twd.daemon.internal.memcache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.twd.daemon.internal.proxy.Buffers;
 import io.twd.daemon.internal.proxy.FramedRequest;
 
 /**
@@ -118,7 +119,7 @@ public final class MemcacheRequest extends FramedRequest {
                 if (line.isReadable()) {
                     line.writeByte(' ');
                 }
-                line.writeBytes(raw, base + tokens[2 * i], tokens[2 * i + 1]);
+                Buffers.append(line, raw, base + tokens[2 * i], tokens[2 * i + 1]);
             }
         }
         line.writeByte('\r').writeByte('\n');

@@ -41,7 +41,7 @@ final class WriteBatch {
                 single = buf;
                 return;
             }
-            gathered.writeBytes(buf);
+            Buffers.append(gathered, buf);
             buf.release();
             return;
         }
@@ -52,9 +52,9 @@ final class WriteBatch {
         ByteBuf first = single;
         single = null;
         gathered = channel.alloc().ioBuffer(Math.max(INITIAL, first.readableBytes() + n));
-        gathered.writeBytes(first);
+        Buffers.append(gathered, first);
         first.release();
-        gathered.writeBytes(buf);
+        Buffers.append(gathered, buf);
         buf.release();
     }
 

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.util.CharsetUtil;
 import io.twd.daemon.internal.pool.Server;
 import io.twd.daemon.internal.pool.ServerPool;
+import io.twd.daemon.internal.proxy.Buffers;
 import io.twd.daemon.internal.proxy.ClientConnection;
 import io.twd.daemon.internal.proxy.Engine;
 import io.twd.daemon.internal.proxy.Request;
@@ -172,7 +173,7 @@ public final class RedisClientConnection extends ClientConnection {
             r.keyPosition()[i] = position[f]++;
             int a = 1 + i * step;
             int from = elementEnd(req, a - 1);
-            payloads[f].writeBytes(raw, base + from, elementEnd(req, a + step - 1) - from);
+            Buffers.append(payloads[f], raw, base + from, elementEnd(req, a + step - 1) - from);
         }
         r.setMessage(cmd);
         req.release();
@@ -251,7 +252,7 @@ public final class RedisClientConnection extends ClientConnection {
                 ByteBuf reply = fragments[keyFragment[i]].reply();
                 int[] el = elements[keyFragment[i]];
                 int p = keyPosition[i];
-                out.writeBytes(reply, reply.readerIndex() + el[2 * p], el[2 * p + 1]);
+                Buffers.append(out, reply, reply.readerIndex() + el[2 * p], el[2 * p + 1]);
             }
             return out;
         }

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.util.ByteProcessor;
+import io.twd.daemon.internal.proxy.Buffers;
 
 import java.nio.charset.StandardCharsets;
 
@@ -100,7 +100,7 @@ public final class RedisReplies {
     /** The element count of an array reply, -1 for the null array. */
     public static int arrayLength(ByteBuf reply) {
         int start = reply.readerIndex();
-        int lf = reply.forEachByte(start, reply.readableBytes(), ByteProcessor.FIND_LF);
+        int lf = reply.indexOf(start, reply.writerIndex(), (byte) '\n');
         if (lf < start + 3 || reply.getByte(start) != '*' || reply.getByte(lf - 1) != '\r') {
             throw new IllegalArgumentException("not an array reply");
         }
@@ -126,7 +126,7 @@ public final class RedisReplies {
             throw new IllegalArgumentException("need room for " + n + " elements");
         }
         int start = reply.readerIndex();
-        int index = reply.forEachByte(start, reply.readableBytes(), ByteProcessor.FIND_LF) + 1;
+        int index = reply.indexOf(start, reply.writerIndex(), (byte) '\n') + 1;
         for (int i = 0; i < n; i++) {
             int end = elementEnd(reply, index);
             offsetsAndLengths[2 * i] = index - start;
@@ -145,7 +145,7 @@ public final class RedisReplies {
         int end = buf.writerIndex();
         long pending = 1;
         while (pending > 0) {
-            int lf = index < end ? buf.forEachByte(index, end - index, ByteProcessor.FIND_LF) : -1;
+            int lf = index < end ? buf.indexOf(index, end, (byte) '\n') : -1;
             if (lf < 0 || lf - 1 <= index || buf.getByte(lf - 1) != '\r') {
                 throw new IllegalArgumentException("truncated or malformed reply element");
             }
@@ -291,7 +291,7 @@ public final class RedisReplies {
         out.writeByte('$');
         writeDecimal(out, length);
         out.writeBytes(CRLF);
-        out.writeBytes(src, index, length);
+        Buffers.append(out, src, index, length);
         out.writeBytes(CRLF);
     }
 

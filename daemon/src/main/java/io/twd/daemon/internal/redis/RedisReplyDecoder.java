@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
-import io.netty.util.ByteProcessor;
 
 import java.util.List;
 
@@ -90,7 +89,7 @@ public final class RedisReplyDecoder extends ByteToMessageDecoder {
                     break;
                 }
                 case LINE: {
-                    int lf = pos < avail ? in.forEachByte(base + pos, avail - pos, ByteProcessor.FIND_LF) : -1;
+                    int lf = pos < avail ? in.indexOf(base + pos, base + avail, (byte) '\n') : -1;
                     if (lf < 0) {
                         // The CR may be the last byte here, so the line is at least avail - 1 long.
                         checkLineLength(avail - 1 - lineStart);

@@ -10,7 +10,7 @@ import io.twd.daemon.internal.proxy.FramedRequest;
 public final class RedisRequest extends FramedRequest {
     private final RedisCommand command;
     private final int argCount;
-    /** Offset/length pairs of the argument payloads, relative to raw's reader index; may be longer than needed. */
+    /** Offset/length pairs of the argument payloads, relative to raw's reader index. */
     private final int[] args;
     private final int keyIndex;
     private final String error;

@@ -46,6 +46,8 @@ public final class RedisRequestDecoder extends ClientRequestDecoder {
     /** Not an outcome of scan(): the header scan stopped where a bulk payload starts. */
     private static final int AT_PAYLOAD = 4;
 
+    /** A payload's terminator, as {@link ByteBuf#getShort} reads it. */
+    private static final short CRLF = ('\r' << 8) | '\n';
     /** Enough for 2^31; more digits can only be padding or garbage. */
     private static final int MAX_DIGITS = 10;
     private static final int INITIAL_ARGS = 8;
@@ -139,7 +141,7 @@ public final class RedisRequestDecoder extends ClientRequestDecoder {
                 if (avail - bulkEnd < 2) {
                     return MORE;
                 }
-                if (in.getByte(base + bulkEnd) != '\r' || in.getByte(base + bulkEnd + 1) != '\n') {
+                if (in.getShort(base + bulkEnd) != CRLF) {
                     return fail("bulk string is not followed by CRLF");
                 }
                 pos = bulkEnd + 2;
@@ -259,10 +261,13 @@ public final class RedisRequestDecoder extends ClientRequestDecoder {
         RedisCommand command = RedisCommand.lookup(in, base + args[0], args[1], nameScratch);
         String error = validate(in, base, command);
         int keyIndex = error == null ? command.arity().keyIndex() : -1;
-        RedisRequest request = new RedisRequest(in.readRetainedSlice(pos), command, argc, args, keyIndex, error);
-        // The request owns the positions now; a fresh small array also keeps the decoder from
-        // holding on to the large one an MGET of many keys needed.
-        args = new int[2 * INITIAL_ARGS];
+        // The request gets a copy of just its positions; the decoder keeps its array, unless an
+        // MGET of many keys grew it: then it goes back to the small one.
+        RedisRequest request = new RedisRequest(in.readRetainedSlice(pos), command, argc,
+            Arrays.copyOf(args, 2 * argc), keyIndex, error);
+        if (args.length > 2 * INITIAL_ARGS) {
+            args = new int[2 * INITIAL_ARGS];
+        }
         pos = 0;
         state = START;
         return request;
