@@ -631,6 +631,9 @@ def markdown(res):
         L.append("Resident memory after the redis load: " + "; ".join(
             f"{k} {v['rss_mb']} MB (peak {v['peak_rss_mb']} MB)" for k, v in mal.items()) + "\n")
     L.append("### Targets (issue 7)\n")
+    cores = res.get("machine", {}).get("cores") or os.cpu_count()
+    L.append(f"twd's default on this machine is `--threads {max(1, cores // 2)}` (half the {cores} cores, at least 1): "
+             f"twd-t{max(1, cores // 2)} is twd as an operator would run it.\n")
     L.append("| target | value | met |")
     L.append("|---|---|---|")
     for c in res["targets"]:
