@@ -1,6 +1,7 @@
 package io.twd.daemon.internal.pool;
 
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.NetUtil;
 import io.twd.daemon.internal.stats.ServerCounters;
 import io.twd.protocol.config.ServerSpec;
 import java.net.InetSocketAddress;
@@ -81,14 +82,20 @@ public final class Server {
     }
 
     /**
-     * The address to connect to, resolved now: twemproxy resolves server host names at connect
-     * time (and on every reconnect), so a DNS change is picked up without a restart.
+     * The address to connect to. A host name is left unresolved, for the connect to resolve (off
+     * the event loop) each time: twemproxy resolves server host names at connect time (and on
+     * every reconnect), so a DNS change is picked up without a restart. An IP literal is parsed
+     * here, with no lookup.
      */
-    public SocketAddress resolveAddress() {
+    public SocketAddress address() {
         if (spec.isUnix()) {
             return new DomainSocketAddress(spec.path());
         }
-        return new InetSocketAddress(spec.host(), spec.port());
+        String host = spec.host();
+        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+            return new InetSocketAddress(host, spec.port());
+        }
+        return InetSocketAddress.createUnresolved(host, spec.port());
     }
 
     /**

@@ -55,6 +55,8 @@ public final class Engine {
     private final TwdConfig config;
     private final EngineSettings settings;
     private final EventLoopGroup group;
+    /** Backend host names are looked up on its threads, never on an event loop. */
+    private final BackendResolver resolver = new BackendResolver();
     private final Map<EventLoop, LoopState> loops = new IdentityHashMap<>();
     private final ServerPool[] pools;
     private final Map<String, Channel> listeners = new java.util.LinkedHashMap<>();
@@ -540,6 +542,7 @@ public final class Engine {
         currConnections.incrementAndGet();
         Bootstrap b = new Bootstrap()
             .group(loop.loop)
+            .resolver(resolver)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, pc.timeout() > 0 ? pc.timeout() : 30_000)
             .handler(new ChannelInitializer<Channel>() {
                 @Override
@@ -554,7 +557,7 @@ public final class Engine {
                     ch.closeFuture().addListener(f -> currConnections.decrementAndGet());
                 }
             });
-        SocketAddress address = server.resolveAddress();
+        SocketAddress address = server.address();
         if (server.spec().isUnix()) {
             b.channel(EpollDomainSocketChannel.class);
         } else {
@@ -580,6 +583,7 @@ public final class Engine {
     public void stop(boolean handedOver) {
         closeListeners(handedOver);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        resolver.close();
     }
 
     private static Set<PosixFilePermission> permissions(int mode) {
