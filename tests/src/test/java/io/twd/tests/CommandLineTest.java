@@ -118,6 +118,15 @@ class CommandLineTest {
         assertEquals(2, bad.exitCode(), "a usage error: " + bad.output());
     }
 
+    @Test
+    void threadsDefaultToHalfTheCores() {
+        // This JVM and the daemon's see the same CPUs (cgroup limits included).
+        int expected = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        ManagedProcess.Result h = TwdProcess.run("-h");
+        assertTrue(h.output().replaceAll("\\s+", " ").contains("half the cores, at least 1; here " + expected + ")"),
+            "the default --threads here is " + expected + ": " + h.output());
+    }
+
     private static TreeSet<String> metricNames(String describe) {
         TreeSet<String> names = new TreeSet<>();
         Matcher m = Pattern.compile("(?m)^\\s+([a-z_]+)\\s+\"").matcher(describe);
