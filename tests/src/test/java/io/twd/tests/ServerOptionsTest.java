@@ -194,6 +194,38 @@ class ServerOptionsTest {
         }
     }
 
+    /**
+     * A backend whose name never resolves (TWD_TEST_HANG_LOOKUP makes the lookup hang, as with a
+     * DNS server that does not answer): its requests fail at the pool's timeout as a timed-out
+     * connect, and the other pool's clients on the same event loop are served meanwhile.
+     */
+    @Test
+    void aHungNameLookupFailsItsServersRequestsAndHoldsUpNoOne() {
+        String hungListen = local();
+        String yaml = "hung:\n  listen: " + hungListen + "\n  redis: true\n  timeout: 400\n  servers:\n   - hang.invalid:6379:1\n"
+            + pool("fine", local());
+        try (TwdProcess twd = TwdProcess.launcher().env("TWD_TEST_HANG_LOOKUP", "hang.invalid")
+                .start(yaml, "--threads", "1");
+             Resp hung = twd.redis("hung");
+             Resp fine = twd.redis("fine")) {
+            long start = System.nanoTime();
+            hung.send("GET", "k1");
+            // The lookup is under way on a resolver thread; the one event loop serves on.
+            for (int i = 0; i < 20; i++) {
+                long t = System.nanoTime();
+                assertEquals("OK", fine.call("SET", "fine:" + i, "v"));
+                assertTrue(System.nanoTime() - t < Duration.ofMillis(200).toNanos(),
+                    "the other pool's request took " + (System.nanoTime() - t) / 1_000_000 + " ms");
+            }
+            assertEquals(new Resp.Error("ERR Connection timed out"), hung.read());
+            long took = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(took >= 350 && took < 5000, "failed at the pool's timeout (400 ms), after " + took + " ms");
+            // Later requests try again, and fail the same way.
+            assertEquals(new Resp.Error("ERR Connection timed out"), hung.call("GET", "k2"));
+            assertEquals("v", fine.call("GET", "fine:3"));
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static boolean ipv6LoopbackBindable(int port) {

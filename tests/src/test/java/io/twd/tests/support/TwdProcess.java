@@ -98,7 +98,7 @@ public final class TwdProcess extends ProxyProcess {
             cmd.addAll(at, jvmArgs);
             cmd.addAll(List.of("-c", conf.toString(), "-s", Integer.toString(statsPort), "-a", "127.0.0.1"));
             cmd.addAll(List.of(extraArgs));
-            if (!List.of(extraArgs).contains("--threads")) {
+            if (List.of(extraArgs).stream().noneMatch(a -> a.equals("--threads") || a.startsWith("--threads="))) {
                 // Two event loops unless a test asks otherwise: twd's default is half the cores, one
                 // on a 2-core CI machine, and the tests should still see clients and backend
                 // connections spread over loops. (LiveTwd and TwdUnderTest run the default.)

@@ -1,13 +1,15 @@
 package io.twd.daemon.internal.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import com.google.gson.JsonObject;
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -20,6 +22,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.twd.daemon.internal.memcache.MemcacheClientConnection;
 import io.twd.daemon.internal.memcache.MemcacheReplyDecoder;
 import io.twd.daemon.internal.memcache.MemcacheRequestDecoder;
@@ -52,6 +55,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * process, so nothing here is reconfigured in place.
  */
 public final class Engine {
+    /** For pools without {@code timeout}: twemproxy leaves such a connect to the kernel (minutes). */
+    private static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 30_000;
+
     private final TwdConfig config;
     private final EngineSettings settings;
     private final EventLoopGroup group;
@@ -543,7 +549,7 @@ public final class Engine {
         Bootstrap b = new Bootstrap()
             .group(loop.loop)
             .resolver(resolver)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, pc.timeout() > 0 ? pc.timeout() : 30_000)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, pc.timeout() > 0 ? pc.timeout() : DEFAULT_CONNECT_TIMEOUT_MILLIS)
             .handler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(Channel ch) {
@@ -565,8 +571,29 @@ public final class Engine {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, pc.tcpkeepalive());
         }
-        conn.attach(b.connect(address));
+        ChannelFuture connect = b.connect(address);
+        conn.attach(connect);
+        if (address instanceof InetSocketAddress && ((InetSocketAddress) address).isUnresolved()) {
+            limitLookup(connect, pc.timeout() > 0 ? pc.timeout() : DEFAULT_CONNECT_TIMEOUT_MILLIS, loop);
+        }
         return conn;
+    }
+
+    /**
+     * Netty's connect timeout starts when the TCP connect does, after the name is looked up; the
+     * requests queued on the connection meanwhile have no timer yet. So the pool's timeout (or
+     * the default connect timeout) bounds the lookup and the connect together: past it the
+     * connect fails as a timed-out connect does, and the queued requests with it.
+     */
+    private static void limitLookup(ChannelFuture connect, int millis, LoopState loop) {
+        if (connect.isDone() || !(connect instanceof ChannelPromise)) {
+            return;
+        }
+        ScheduledFuture<?> deadline = loop.loop.schedule(() -> {
+            ((ChannelPromise) connect).tryFailure(
+                new ConnectTimeoutException("connect timed out (name lookup included): " + millis + " ms"));
+        }, millis, TimeUnit.MILLISECONDS);
+        connect.addListener(f -> deadline.cancel(false));
     }
 
     private void preconnect(ServerPool pool) {

@@ -29,6 +29,8 @@ public final class RedisReplyDecoder extends ByteToMessageDecoder {
     private static final int BULK = 2;
     private static final int FAILED = 3;
 
+    /** A payload's terminator, as {@link ByteBuf#getShort} reads it. */
+    private static final short CRLF = ('\r' << 8) | '\n';
     /** Longest length header ({@code $N}, {@code *N}, ...) accepted, type byte included, CRLF not. */
     private static final int MAX_LENGTH_LINE = 24;
     /**
@@ -117,7 +119,7 @@ public final class RedisReplyDecoder extends ByteToMessageDecoder {
                         return false;
                     }
                     int end = base + (int) bulkEnd;
-                    if (in.getByte(end) != '\r' || in.getByte(end + 1) != '\n') {
+                    if (in.getShort(end) != CRLF) {
                         throw malformed("bulk reply is not followed by CRLF");
                     }
                     pos = (int) bulkEnd + 2;

@@ -12,9 +12,12 @@ import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +68,46 @@ class BackendResolverTest {
             assertEquals(6379, address.getPort());
             assertTrue(notified.await(5, TimeUnit.SECONDS));
             assertTrue(notifiedOnLoop.get(), "the connect goes on on the loop that asked");
+        } finally {
+            answer.countDown();
+            group.close();
+        }
+    }
+
+    @Test
+    void lookupsOfOneNameShareOneThreadAndOtherNamesDoNotWaitForIt() throws Exception {
+        AtomicInteger hungLookups = new AtomicInteger();
+        CountDownLatch answer = new CountDownLatch(1);
+        BackendResolver group = new BackendResolver(host -> {
+            if (host.equals("hung.example")) {
+                hungLookups.incrementAndGet();
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new UnknownHostException(host);
+            }
+            return new InetAddress[] {InetAddress.getByAddress(host, new byte[] {10, 0, 0, 9})};
+        });
+        try {
+            // Every loop and connection slot of a server looks its name up when it connects.
+            List<Future<InetSocketAddress>> hung = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                hung.add(resolveOnLoop(group, "hung.example"));
+            }
+            // A healthy name is not queued behind the hung one.
+            InetSocketAddress ok = resolveOnLoop(group, "ok.example").get(2, TimeUnit.SECONDS);
+            assertEquals("10.0.0.9", ok.getAddress().getHostAddress());
+            assertEquals(1, hungLookups.get(), "one lookup for the hung name, shared");
+            answer.countDown();
+            for (Future<InetSocketAddress> f : hung) {
+                assertTrue(f.await(5, TimeUnit.SECONDS));
+                assertInstanceOf(UnknownHostException.class, f.cause());
+            }
+            // The next connect looks the name up again (a DNS change is picked up).
+            assertTrue(resolveOnLoop(group, "hung.example").await(5, TimeUnit.SECONDS));
+            assertEquals(2, hungLookups.get());
         } finally {
             answer.countDown();
             group.close();
