@@ -1,5 +1,7 @@
 package io.twd.daemon;
 
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import io.twd.daemon.internal.lifecycle.Daemon;
 import io.twd.daemon.internal.process.Daemonizer;
 import io.twd.daemon.internal.proxy.EngineSettings;
@@ -125,6 +127,10 @@ public final class Twd implements Callable<Integer> {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
+        // Netty would look for SLF4J, Log4j 2 and Log4j before settling on java.util.logging,
+        // which is all the shaded jar has: loading and failing those classes is time a new
+        // process spends before it can take over (a reload).
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         CommandLine cmd = new CommandLine(new Twd(Arrays.asList(args)));
         cmd.setParameterExceptionHandler((ex, a) -> {
             System.err.println("twd: " + ex.getMessage());

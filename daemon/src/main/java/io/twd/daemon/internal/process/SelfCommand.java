@@ -18,8 +18,10 @@ public final class SelfCommand {
         cmd.add(ProcessHandle.current().info().command()
             .orElse(System.getProperty("java.home") + "/bin/java"));
         for (String opt : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // Debug agents would clash on their port in the second JVM.
-            if (!opt.startsWith("-agentlib:jdwp") && !opt.startsWith("-Xrunjdwp")) {
+            // Debug agents would clash on their port in the second JVM, and two JVMs writing one
+            // class list (bench/make-classlist sets it on the first process) would garble it.
+            if (!opt.startsWith("-agentlib:jdwp") && !opt.startsWith("-Xrunjdwp")
+                    && !opt.startsWith("-XX:DumpLoadedClassList")) {
                 cmd.add(opt);
             }
         }
