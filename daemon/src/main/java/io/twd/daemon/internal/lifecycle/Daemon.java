@@ -167,26 +167,20 @@ public final class Daemon implements Handover.Host {
                     carryCounters(counters);
                     countersAtGo = true;
                 }
-            }
-            engine.adoptListeners(inherited);
-            if (inherited.containsKey(statsKey)) {
-                stats.adopt(inherited.get(statsKey));
-            }
-            if (inherited.containsKey(adminKey)) {
-                admin.adopt(inherited.get(adminKey));
-            }
-            if (successor != null) {
-                successor.receiveClients(engine, admin::adoptConnection, counters -> {
+                // The predecessor starts moving its connections at GO, and the requests on them
+                // wait until they are read here: take them before the listeners, stats and admin
+                // sockets.
+                successor.receiveClients(engine, admin::adoptConnection, bye -> {
                     JsonObject last = new JsonObject();
                     last.addProperty("from_pid", predecessorPid);
                     last.addProperty("from_generation", generation - 1);
                     last.addProperty("clients_received", engine.adoptedClients());
-                    if (counters != null) {
+                    if (bye != null) {
                         // Having had the counters at GO, add what they grew by since; a predecessor
                         // of an older build sent none at GO and sends its totals here.
-                        carryCounters(countersAtGo && counters.has("growth") ? counters.getAsJsonObject("growth") : counters);
-                        if (counters.has("handoff")) {
-                            counters.getAsJsonObject("handoff").entrySet().forEach(e -> last.add(e.getKey(), e.getValue()));
+                        carryCounters(countersAtGo && bye.has("growth") ? bye.getAsJsonObject("growth") : bye);
+                        if (bye.has("handoff")) {
+                            bye.getAsJsonObject("handoff").entrySet().forEach(e -> last.add(e.getKey(), e.getValue()));
                         }
                     } else {
                         last.addProperty("error", "the previous process went away without its report");
@@ -195,6 +189,13 @@ public final class Daemon implements Handover.Host {
                     predecessorPid = -1;
                     Log.notice("handoff: the previous process has finished draining");
                 });
+            }
+            engine.adoptListeners(inherited);
+            if (inherited.containsKey(statsKey)) {
+                stats.adopt(inherited.get(statsKey));
+            }
+            if (inherited.containsKey(adminKey)) {
+                admin.adopt(inherited.get(adminKey));
             }
             if (opts.pidFile() != null) {
                 writePidFile();
