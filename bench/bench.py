@@ -6,8 +6,9 @@ Starts its own backends (2 redis-server, 2 memcached), nutcracker and twd (one p
   - redis: redis-benchmark GET and SET (random keys, -r 100000, 50 clients) at pipeline 1 and 16,
     and MGET of 10 keys across both shards; direct-redis as the reference;
   - memcached: get and set through bench/loadgen (when twd serves memcache pools);
-  - reload: time from `pool set` on the admin socket to `OK`, idle and under a client load
-    (failed requests, p99 and max latency in the second around each change);
+  - reload: time from `pool set` on the admin socket to `OK`, idle and under a client load of
+    20 connections, then the same request rate from 200 (failed requests, p99 and max latency
+    in the second around each change);
   - memory: resident memory of twd and nutcracker at rest and with 10,000 idle clients.
 Every measurement alternates the targets, is repeated for several rounds, and medians are
 reported. Results: bench/results/latest.json and latest.md (also printed).
@@ -346,12 +347,20 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
                             "min": round(min(times)) if times else None,
                             "max": round(max(times)) if times else None,
                             "all": [round(t) for t in times], "unanswered": unanswered}
-    # 2. Under load: a paced client load through twd, a change every few seconds.
-    logfile = os.path.join(run_dir, f"reload-load-{twd_name}.log")
+    # 2. Under load: a paced client load through twd, a change every few seconds; the same
+    #    request rate from 20 connections, then from 200 (each stalls only while it moves).
+    out["under_load"], timeout = reload_under_load(opts, twd_name, twd_port, admin_sock, 20, 250, "", timeout)
+    out["under_load_many"], timeout = reload_under_load(opts, twd_name, twd_port, admin_sock, 200, 25, "-200",
+                                                        timeout)
+    return out
+
+
+def reload_under_load(opts, twd_name, twd_port, admin_sock, conns, rate, tag, timeout):
+    """conns connections x rate GET/s each through twd while it applies opts.load_reloads changes."""
+    logfile = os.path.join(run_dir, f"reload-load{tag}-{twd_name}.log")
     changes = opts.load_reloads
     gap = 2.5
     duration = 2 + changes * gap + 2
-    conns, rate = 20, 250  # 20 connections x 250 req/s = 5,000 req/s, P1 GET/SET mix (GET)
     lg = subprocess.Popen([LOADGEN, "run", "-p", str(twd_port), "-o", "get", "-c", str(conns),
                            "-R", str(rate), "-t", str(duration), "-l", logfile],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -367,7 +376,7 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
             reply = f"admin socket: {e}"
         ok = reply.startswith("OK")
         marks.append((t0, t1, ok, reply))
-        log(f"reload under load {i + 1}/{changes}: {(t1 - t0) * 1000:.0f} ms  {reply}")
+        log(f"reload under load ({conns} connections) {i + 1}/{changes}: {(t1 - t0) * 1000:.0f} ms  {reply}")
         time.sleep(max(0.0, gap - (time.time() - t0)))
     stdout, stderr = lg.communicate(timeout=duration + 60)
     summary = json.loads(stdout.strip().splitlines()[-1])
@@ -400,7 +409,7 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
         })
     outside = sorted(r[1] for r in recs
                      if not any(t0 - 0.5 <= r[0] <= t1 + 1.0 for t0, t1, _, _ in marks))
-    out["under_load"] = {
+    return {
         "load": f"{conns} connections x {rate} GET/s each (paced), {duration:.0f} s",
         "requests": summary["requests"], "failed": summary["errors"], "reconnects": summary["reconnects"],
         "apply_ms_median": round(median([c["apply_ms"] for c in per_change if c["ok"]] or [0])),
@@ -411,8 +420,7 @@ def phase_reload(opts, twd_name, twd_port, admin_sock):
         "p99_ms_in_windows_worst": max((c["p99_ms"] or 0) for c in per_change),
         "p99_ms_outside_windows": round(outside[int(0.99 * len(outside))], 2) if outside else None,
         "max_ms_outside_windows": round(outside[-1], 2) if outside else None,
-    }
-    return out
+    }, timeout
 
 
 def idle_connections(port, n, proto):
@@ -537,7 +545,8 @@ def evaluate(res, twd_names):
         checks.append({"target": "reload: median apply time (idle) <= 1000 ms",
                        "value": rl["idle_apply_ms"]["median"],
                        "met": rl["idle_apply_ms"]["median"] is not None and rl["idle_apply_ms"]["median"] <= 1000})
-        lost = rl["idle_apply_ms"]["unanswered"] + rl["under_load"]["unanswered"]
+        lost = rl["idle_apply_ms"]["unanswered"] + rl["under_load"]["unanswered"] + \
+            rl.get("under_load_many", {}).get("unanswered", 0)
         checks.append({"target": "reload: every change answered OK", "value": f"{lost} unanswered",
                        "met": lost == 0})
         ul = rl["under_load"]
@@ -547,6 +556,11 @@ def evaluate(res, twd_names):
                        "met": ul["failed"] == 0})
         checks.append({"target": "reload under load: max latency around a change <= 100 ms",
                        "value": ul["max_ms_in_windows"], "met": ul["max_ms_in_windows"] <= 100})
+        many = rl.get("under_load_many")
+        if many:
+            checks.append({"target": "reload under load, 200 connections: 0 failed, max latency <= 100 ms",
+                           "value": f"{many['failed']} failed, max {many['max_ms_in_windows']} ms",
+                           "met": many["failed"] == 0 and many["max_ms_in_windows"] <= 100})
     mem = res.get("memory")
     if mem:
         for label, m in mem.items():
@@ -560,6 +574,17 @@ def fmt(x, nd=0):
     if x is None:
         return "-"
     return f"{x:,.{nd}f}"
+
+
+def reload_lines(L, ul):
+    """The markdown lines for one client load run through a series of changes."""
+    L.append(f"- under load ({ul['load']}): {len(ul['changes'])} changes, apply median {ul['apply_ms_median']} ms; "
+             f"{ul['requests']:,} requests, **{ul['failed']} failed**, {ul['reconnects']} reconnects")
+    L.append(f"  - around each change ({ul['window']}): worst p99 {ul['p99_ms_in_windows_worst']} ms, "
+             f"**max {ul['max_ms_in_windows']} ms**; elsewhere p99 {ul['p99_ms_outside_windows']} ms, "
+             f"max {ul['max_ms_outside_windows']} ms")
+    L.append("  - per change (apply ms / requests / failed / p99 ms / max ms): " + "; ".join(
+        f"{c['apply_ms']}/{c['requests']}/{c['failed']}/{c['p99_ms']}/{c['max_ms']}" for c in ul["changes"]))
 
 
 def markdown(res):
@@ -601,18 +626,13 @@ def markdown(res):
                      f" | {p50} | {p99} | {cpu} |")
         L.append("")
     for rl in res.get("reloads", {}).values():
-        ul = rl["under_load"]
         L.append(f"### Reload ({rl['process']}: `pool set bench_redis timeout=...` on the admin socket)\n")
         L.append(f"- apply time, idle: median {rl['idle_apply_ms']['median']} ms "
                  f"(min {rl['idle_apply_ms']['min']}, max {rl['idle_apply_ms']['max']}; {len(rl['idle_apply_ms']['all'])} changes"
                  f"{', ' + str(rl['idle_apply_ms']['unanswered']) + ' without an OK' if rl['idle_apply_ms']['unanswered'] else ''})")
-        L.append(f"- under load ({ul['load']}): {len(ul['changes'])} changes, apply median {ul['apply_ms_median']} ms; "
-                 f"{ul['requests']:,} requests, **{ul['failed']} failed**, {ul['reconnects']} reconnects")
-        L.append(f"- around each change ({ul['window']}): worst p99 {ul['p99_ms_in_windows_worst']} ms, "
-                 f"**max {ul['max_ms_in_windows']} ms**; elsewhere p99 {ul['p99_ms_outside_windows']} ms, "
-                 f"max {ul['max_ms_outside_windows']} ms")
-        L.append("- per change (apply ms / requests / failed / p99 ms / max ms): " + "; ".join(
-            f"{c['apply_ms']}/{c['requests']}/{c['failed']}/{c['p99_ms']}/{c['max_ms']}" for c in ul["changes"]))
+        for ul in (rl["under_load"], rl.get("under_load_many")):
+            if ul:
+                reload_lines(L, ul)
         L.append("")
     mem = res.get("memory")
     if mem:

@@ -177,8 +177,9 @@ class MigrationTest {
         assertEquals(d.pid(), status.get("pid").getAsLong(), "the admin connection that asked talks to the new process");
         d.awaitExit(d.pids.get(d.pids.size() - 2), 15_000);
         for (int i = 0; i < loads.size(); i++) {
-            assertEquals(List.of(), ProcNet.notHeldBy(d.pid(), ports.get(i), loads.get(i).firstLocalPorts()),
-                    "client connections to port " + ports.get(i) + " not held by the new process " + d.pid());
+            List<Integer> notHeld = ProcNet.notHeldBy(d.pid(), ports.get(i), loads.get(i).firstLocalPorts());
+            assertEquals(List.of(), notHeld, "client connections to port " + ports.get(i) + " not held by the new process "
+                    + d.pid() + ": " + ProcNet.whereAre(ports.get(i), notHeld) + loads.get(i).summary());
         }
         // The old process is gone, so these pipelines were served by the new one.
         for (Load l : loads) {

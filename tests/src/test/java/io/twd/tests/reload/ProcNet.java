@@ -61,6 +61,28 @@ final class ProcNet {
         return inodes;
     }
 
+    /** For a failure message: where each of {@code clientPorts}' connections to {@code serverPort} is now. */
+    static String whereAre(int serverPort, List<Integer> clientPorts) {
+        Map<Integer, String> conns = establishedByRemotePort(serverPort);
+        Map<String, Long> holders = new HashMap<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path p : procs) {
+                long pid = Long.parseLong(p.getFileName().toString());
+                socketInodes(pid).forEach(i -> holders.putIfAbsent(i, pid));
+            }
+        } catch (IOException e) {
+            // best effort
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int port : clientPorts) {
+            String inode = conns.get(port);
+            sb.append(port).append(inode == null ? ": no established connection"
+                    : ": socket " + inode + " held by " + (holders.containsKey(inode) ? "pid " + holders.get(inode) : "no process"))
+                .append("; ");
+        }
+        return sb.toString();
+    }
+
     /** How many file descriptors {@code pid} has open now; -1 if it is gone. */
     static int fdCount(long pid) {
         int n = 0;
@@ -77,8 +99,14 @@ final class ProcNet {
      * {@code pid} (no such established connection, or its socket is in another process).
      */
     static List<Integer> notHeldBy(long pid, int serverPort, List<Integer> clientPorts) {
-        Map<Integer, String> conns = establishedByRemotePort(serverPort);
         Set<String> mine = socketInodes(pid);
+        Map<Integer, String> conns = establishedByRemotePort(serverPort);
+        // The kernel writes /proc/net/tcp a page at a time, resuming by position: connections
+        // opened or closed meanwhile (the tests' churn clients) can make a read skip a line. A
+        // connection missing from one read is looked for in a few more before it counts as gone.
+        for (int read = 1; read < 4 && clientPorts.stream().anyMatch(p -> !conns.containsKey(p)); read++) {
+            establishedByRemotePort(serverPort).forEach(conns::putIfAbsent);
+        }
         return clientPorts.stream().filter(p -> !mine.contains(conns.get(p))).toList();
     }
 }

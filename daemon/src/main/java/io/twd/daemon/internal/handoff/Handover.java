@@ -76,7 +76,9 @@ public final class Handover implements AutoCloseable {
     private volatile boolean acks;
     /** Connections (CONN + fd) sent, and how many the successor said it adopted. */
     private long sentConnections;
-    private volatile long adopted;
+    private long adopted;
+    /** Told each time the successor confirms a connection (client connections move in turns). */
+    private volatile Runnable confirmed;
     private JsonObject sentCounters;
     /** How far the successor got, for the error when it times out. */
     private volatile String step = "it was not started";
@@ -184,6 +186,21 @@ public final class Handover implements AutoCloseable {
             }
 
             @Override
+            public boolean confirmsEachMove() {
+                return acks;
+            }
+
+            @Override
+            public long unconfirmed() {
+                return Handover.this.unconfirmed();
+            }
+
+            @Override
+            public void onConfirmed(Runnable action) {
+                confirmed = action;
+            }
+
+            @Override
             public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
                 JsonObject body = new JsonObject();
                 body.addProperty("kind", "client");
@@ -263,6 +280,21 @@ public final class Handover implements AutoCloseable {
         return acks;
     }
 
+    private void confirmedUpTo(long n) {
+        synchronized (this) {
+            adopted = Math.max(adopted, n);
+        }
+        Runnable r = confirmed;
+        if (r != null) {
+            r.run();
+        }
+    }
+
+    /** Connections sent that the successor has not confirmed yet. */
+    synchronized long unconfirmed() {
+        return sentConnections - adopted;
+    }
+
     /** Every connection sent so far has been adopted by the successor. */
     public synchronized boolean allAdopted() {
         return adopted >= sentConnections;
@@ -300,7 +332,7 @@ public final class Handover implements AutoCloseable {
                             } else if (m.verb().equals(HandoffWire.FDS)) {
                                 fds = ctx.channel();
                             } else if (m.verb().equals(HandoffWire.ADOPTED)) {
-                                adopted = m.body().get("n").getAsLong();
+                                confirmedUpTo(m.body().get("n").getAsLong());
                                 return;
                             }
                             inbox.add(m);

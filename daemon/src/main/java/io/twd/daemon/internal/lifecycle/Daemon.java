@@ -527,8 +527,18 @@ public final class Daemon implements Handover.Host {
         if (drainState.get() == ROLLED_BACK) {
             return;
         }
+        int hurried = engine.hurryClients();
+        if (hurried > 0 && engine.clientCount() > 0) {
+            // They never got their turn (others held it up): they move now, all at once.
+            Log.warn("drain deadline: %d client connections still waiting for their turn now move all at once", hurried);
+            long grace = System.currentTimeMillis() + 2000;
+            while (engine.clientCount() > 0 && System.currentTimeMillis() < grace
+                    && drainState.get() != ROLLED_BACK) {
+                sleep(20);
+            }
+        }
         int left = engine.clientCount();
-        if (left > 0) {
+        if (left > 0 && drainState.get() != ROLLED_BACK) {
             Log.warn("drain deadline: closing %d client connections that never reached a request boundary", left);
             engine.closeAllClients();
             long grace = System.currentTimeMillis() + 1000;

@@ -51,6 +51,8 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
     boolean dirty;
     /** Set while this connection waits for a request boundary to move to the successor. */
     private ClientHandoff handoff;
+    /** Set while this connection's turn to move lasts (see {@link MoveWindow}). */
+    private MoveWindow<ClientConnection> turn;
     /** Set when reading stopped for good: the connection closes once its queue is empty. */
     private boolean closeWhenIdle;
     private boolean migrated;
@@ -205,6 +207,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         while ((r = queue.pollFirst()) != null) {
             r.discard();
         }
+        endTurn();
     }
 
     @Override
@@ -377,14 +380,15 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
 
     /**
      * Handoff, on this connection's loop: stop reading; once every reply is out, move the
-     * connection to the successor (or, with {@code handoff} null, close it).
+     * connection to the successor (or, with {@code handoff} null, close it). Returns whether it
+     * moves.
      */
-    void leaveAtBoundary(ClientHandoff target) {
+    boolean leaveAtBoundary(ClientHandoff target) {
         if (closed || closing || handoff != null || closeWhenIdle) {
-            return;
+            return false;
         }
         if (target != null && !target.successorAlive()) {
-            return; // the old process takes serving back: stay
+            return false; // the old process takes serving back: stay
         }
         channel.config().setAutoRead(false);
         if (target != null && target.migrates(pool.name())) {
@@ -393,8 +397,40 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             closeWhenIdle = true;
             departure = target == null ? "stopping" : target.whyNot(pool.name());
         }
+        boolean moving = handoff != null;
         if (queue.isEmpty()) {
             finishAtBoundary();
+        }
+        return moving;
+    }
+
+    /**
+     * This connection's turn to move has come ({@code window} null: no turns, the drain deadline
+     * has passed); from any thread.
+     */
+    void takeTurn(ClientHandoff target, MoveWindow<ClientConnection> window) {
+        channel.eventLoop().execute(() -> {
+            turn = window;
+            if (!leaveAtBoundary(target)) {
+                endTurn(); // closed meanwhile, or the successor is gone
+                return;
+            }
+            if (handoff != null && turn != null) {
+                // Waiting for replies: if they are slow, let the next connection go meanwhile.
+                channel.eventLoop().schedule(() -> {
+                    if (handoff != null) {
+                        endTurn();
+                    }
+                }, MoveWindow.SLOW_TURN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void endTurn() {
+        MoveWindow<ClientConnection> w = turn;
+        if (w != null) {
+            turn = null;
+            w.turnEnded();
         }
     }
 
@@ -409,6 +445,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         handoff = null;
         closeWhenIdle = false;
         paused = false;
+        endTurn();
         startReading();
         channel.eventLoop().execute(() -> {
             if (!closed && channel.isActive() && acceptsRequests()) {
@@ -460,6 +497,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
                 } else {
                     engine.departed("moved");
                 }
+                endTurn();
                 channel.eventLoop().execute(channel::close);
             });
         });

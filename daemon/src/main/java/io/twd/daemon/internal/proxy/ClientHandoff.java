@@ -23,6 +23,23 @@ public interface ClientHandoff {
         return true;
     }
 
+    /**
+     * Whether the successor confirms each connection it adopts, so connections can move a few at
+     * a time ({@link MoveWindow}); a successor of an older build does not, and they all move at once.
+     */
+    default boolean confirmsEachMove() {
+        return false;
+    }
+
+    /** Connections sent to the successor that it has not confirmed yet. */
+    default long unconfirmed() {
+        return 0;
+    }
+
+    /** Runs {@code action} (on some thread) each time the successor confirms a connection. */
+    default void onConfirmed(Runnable action) {
+    }
+
     /** Called on the client's event loop with reading stopped and every reply flushed. */
     Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread);
 }

@@ -75,6 +75,8 @@ public final class Engine {
     private final Map<String, AtomicLong> departures = new java.util.concurrent.ConcurrentSkipListMap<>();
     /** Client connections a predecessor moved here. */
     private final AtomicLong adopted = new AtomicLong();
+    /** The turns of a handoff under way, for the drain deadline. */
+    private volatile MoveWindow<ClientConnection> moveWindow;
 
     public Engine(TwdConfig config, EngineSettings settings) {
         if (!Epoll.isAvailable()) {
@@ -341,15 +343,45 @@ public final class Engine {
     /**
      * Handoff: every client connection stops reading and, at its next request boundary, moves to
      * the successor ({@code handoff}) or, when its pool does not move, closes after its replies.
+     * Connections that move take turns, a few at a time ({@link MoveWindow}), when the successor
+     * confirms each one; those whose pool does not move (and all of them with {@code handoff}
+     * null: stopping) stop reading at once.
      */
     public void handOffClients(ClientHandoff handoff) {
+        MoveWindow<ClientConnection> window = handoff != null && handoff.confirmsEachMove()
+            ? new MoveWindow<>(handoff, (c, w) -> c.takeTurn(handoff, w)) : null;
+        if (window != null) {
+            moveWindow = window;
+            handoff.onConfirmed(window::pump);
+        }
         for (LoopState loop : loops.values()) {
             loop.loop.execute(() -> {
                 for (ClientConnection c : new ArrayList<>(loop.clients)) {
-                    c.leaveAtBoundary(handoff);
+                    if (window != null && handoff.migrates(c.pool.name())) {
+                        window.add(c);
+                    } else {
+                        c.leaveAtBoundary(handoff);
+                    }
+                }
+                if (window != null) {
+                    window.pump();
                 }
             });
         }
+    }
+
+    /**
+     * The drain deadline: client connections still waiting for their turn to move all start to
+     * move now. Returns how many there were.
+     */
+    public int hurryClients() {
+        MoveWindow<ClientConnection> w = moveWindow;
+        if (w == null) {
+            return 0;
+        }
+        int n = w.waiting();
+        w.hurry();
+        return n;
     }
 
     /**

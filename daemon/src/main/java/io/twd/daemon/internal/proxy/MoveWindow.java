@@ -1,0 +1,110 @@
+package io.twd.daemon.internal.proxy;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BiConsumer;
+
+/**
+ * Client connections moving to a successor take turns, a few at a time.
+ *
+ * <p>A connection stops reading when its move begins and reads again only once the successor has
+ * adopted it, so its requests wait meanwhile. Moving every connection at once made every client
+ * wait for the last one: on 2 cores, with a successor JVM that is still cold, about 130 ms with
+ * 100 connections and 0.6 to 1 s with 1,000 (docs/benchmarks.md). With turns, a connection waits
+ * only for the few moving with it, and the others go on being served here, as they were, until
+ * their turn.
+ *
+ * <p>At most {@link #SIZE} connections are on their way at once: turns begun and not yet sent,
+ * plus connections sent and not yet confirmed by the successor ({@code ADOPTED}). A turn ends when
+ * the connection's socket has been sent, when it closes instead, or when it has not reached a
+ * request boundary within {@link #SLOW_TURN_MILLIS}: a reply held up by a slow backend must not
+ * hold up everyone else, and that connection still moves once its boundary comes.
+ *
+ * <p>Used from any thread: the client connections' loops (turns ending) and the handoff's control
+ * connection (confirmations). Each connection's own work runs on its own loop.
+ *
+ * @param <C> a connection in line ({@link ClientConnection}; tests use their own)
+ */
+final class MoveWindow<C> {
+    /**
+     * Connections on their way at once. Measured on 2 cores, 100 connections moving (docs/
+     * benchmarks.md): the successor takes over one every 2 to 3 ms while it is cold, whatever the
+     * window, so a larger one only lengthens each connection's wait (median 25-35 ms with 16,
+     * 7-12 ms with 4), and with 1 the round trips between the two processes slow the whole move.
+     */
+    static final int SIZE = 4;
+    /** How long a turn waits for its connection's request boundary before letting the next one go. */
+    static final long SLOW_TURN_MILLIS = 50;
+
+    private final ClientHandoff handoff;
+    /** Begins a connection's move; it calls {@link #turnEnded} when its turn is over (null window: no turn). */
+    private final BiConsumer<C, MoveWindow<C>> begin;
+    private final ConcurrentLinkedQueue<C> waiting = new ConcurrentLinkedQueue<>();
+    /** Turns begun and not yet ended. Guarded by this. */
+    private int turns;
+    /** No more turns: the successor is gone, or the rest were told to move at once. */
+    private boolean over;
+
+    MoveWindow(ClientHandoff handoff, BiConsumer<C, MoveWindow<C>> begin) {
+        this.handoff = handoff;
+        this.begin = begin;
+    }
+
+    /** Puts {@code c} in line; it keeps being served here until its turn. */
+    void add(C c) {
+        waiting.add(c);
+    }
+
+    /** Begins turns while fewer than {@link #SIZE} connections are on their way. */
+    void pump() {
+        while (true) {
+            C next;
+            synchronized (this) {
+                if (over) {
+                    return;
+                }
+                if (!handoff.successorAlive()) {
+                    // The old process takes serving back: those still in line simply stay.
+                    over = true;
+                    waiting.clear();
+                    return;
+                }
+                if (turns + handoff.unconfirmed() >= SIZE) {
+                    return;
+                }
+                next = waiting.poll();
+                if (next == null) {
+                    return;
+                }
+                turns++;
+            }
+            begin.accept(next, this);
+        }
+    }
+
+    /** A turn is over: room for the next connection. */
+    void turnEnded() {
+        synchronized (this) {
+            turns--;
+        }
+        pump();
+    }
+
+    /** The drain deadline: every connection still in line starts to move now. */
+    void hurry() {
+        C c;
+        synchronized (this) {
+            if (over) {
+                return;
+            }
+            over = true;
+        }
+        while ((c = waiting.poll()) != null) {
+            begin.accept(c, null);
+        }
+    }
+
+    /** Connections in line, not yet begun. */
+    int waiting() {
+        return waiting.size();
+    }
+}

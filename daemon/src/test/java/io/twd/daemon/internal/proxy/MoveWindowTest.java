@@ -1,0 +1,145 @@
+package io.twd.daemon.internal.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The accounting of {@link MoveWindow}: how many connections are on their way at once, counting
+ * those the successor has not confirmed, and what ends a turn. The connections here are names;
+ * the end-to-end tests (reload/HotReloadTest) move real ones.
+ */
+class MoveWindowTest {
+    /** The successor as the window sees it: alive or not, and how many sends it has not confirmed. */
+    static final class Successor implements ClientHandoff {
+        boolean alive = true;
+        long unconfirmed;
+
+        @Override
+        public boolean migrates(String pool) {
+            return true;
+        }
+
+        @Override
+        public boolean successorAlive() {
+            return alive;
+        }
+
+        @Override
+        public long unconfirmed() {
+            return unconfirmed;
+        }
+
+        @Override
+        public Future<?> migrate(Channel channel, String pool, JsonObject state, byte[] unread) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    final Successor successor = new Successor();
+    /** Connections whose move began, in order, with the window they were given (null: no turn). */
+    final List<String> begun = new ArrayList<>();
+    final List<MoveWindow<String>> windows = new ArrayList<>();
+    final MoveWindow<String> window = new MoveWindow<>(successor, (c, w) -> {
+        begun.add(c);
+        windows.add(w);
+    });
+
+    private void line(int n) {
+        for (int i = 0; i < n; i++) {
+            window.add("c" + i);
+        }
+    }
+
+    @Test
+    void atMostSizeBeginAtOnceAndInTheirOrder() {
+        line(10);
+        window.pump();
+        List<String> first = new ArrayList<>();
+        for (int i = 0; i < MoveWindow.SIZE; i++) {
+            first.add("c" + i);
+        }
+        assertEquals(first, begun);
+        window.pump();
+        assertEquals(MoveWindow.SIZE, begun.size(), "pumping again without a turn ending begins nothing");
+        assertEquals(10 - MoveWindow.SIZE, window.waiting());
+        windows.forEach(w -> assertSame(window, w));
+    }
+
+    @Test
+    void aSentButUnconfirmedConnectionStillHoldsItsPlace() {
+        line(10);
+        window.pump();
+        // The first one's socket is sent: its turn ends, but the successor has not confirmed it.
+        successor.unconfirmed = 1;
+        window.turnEnded();
+        assertEquals(MoveWindow.SIZE, begun.size());
+        // Confirmed (ADOPTED): the handoff pumps, and the next one begins.
+        successor.unconfirmed = 0;
+        window.pump();
+        assertEquals(MoveWindow.SIZE + 1, begun.size());
+        assertEquals("c" + MoveWindow.SIZE, begun.get(MoveWindow.SIZE));
+    }
+
+    @Test
+    void everyoneMovesAsTurnsEnd() {
+        line(25);
+        window.pump();
+        int ended = 0;
+        while (ended < begun.size()) {
+            ended++;
+            window.turnEnded(); // each ends by closing, or as slow, or sent and confirmed at once
+            assertTrue(begun.size() - ended <= MoveWindow.SIZE, "never more than SIZE on their way");
+        }
+        assertEquals(25, begun.size());
+        assertEquals(0, window.waiting());
+    }
+
+    @Test
+    void unconfirmedConnectionsFromElsewhereCountToo() {
+        // Admin connections move outside the window, but the successor confirms them in the same count.
+        successor.unconfirmed = MoveWindow.SIZE;
+        line(3);
+        window.pump();
+        assertTrue(begun.isEmpty());
+        successor.unconfirmed = MoveWindow.SIZE - 1;
+        window.pump();
+        assertEquals(List.of("c0"), begun);
+    }
+
+    @Test
+    void aDeadSuccessorEndsTheTurnsAndThoseInLineStay() {
+        line(10);
+        window.pump();
+        successor.alive = false;
+        window.turnEnded();
+        window.pump();
+        assertEquals(MoveWindow.SIZE, begun.size());
+        assertEquals(0, window.waiting(), "the line is let go: those connections are served here again");
+        successor.alive = true;
+        window.add("late");
+        window.pump();
+        assertEquals(MoveWindow.SIZE, begun.size(), "a window that has ended begins nothing more");
+    }
+
+    @Test
+    void theDrainDeadlineMovesTheRestAtOnceOutsideAnyTurn() {
+        line(10);
+        window.pump();
+        window.hurry();
+        assertEquals(10, begun.size());
+        for (int i = MoveWindow.SIZE; i < 10; i++) {
+            assertNull(windows.get(i), "hurried connections have no turn to end");
+        }
+        window.turnEnded();
+        assertEquals(10, begun.size());
+    }
+}
