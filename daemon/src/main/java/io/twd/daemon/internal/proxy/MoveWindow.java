@@ -28,8 +28,8 @@ final class MoveWindow<C> {
     /**
      * Connections on their way at once. Measured on 2 cores, 100 connections moving (docs/
      * benchmarks.md): the successor takes over one every 2 to 3 ms while it is cold, whatever the
-     * window, so a larger one only lengthens each connection's wait (median 25-35 ms with 16,
-     * 7-12 ms with 4), and with 1 the round trips between the two processes slow the whole move.
+     * window, so a larger one only lengthens each connection's wait (median 24-35 ms with 16,
+     * 6-12 ms with 4), and with 1 the round trips between the two processes slow the whole move.
      */
     static final int SIZE = 4;
     /** How long a turn waits for its connection's request boundary before letting the next one go. */
