@@ -667,7 +667,12 @@ public final class Daemon implements Handover.Host {
                 stats.stop();
                 admin.stop(false);
             }
-            engine.handOffClients(null);
+            if (handedOver) {
+                // Draining into a successor: those waiting for their turn to move go now.
+                engine.hurryClients();
+            } else {
+                engine.handOffClients(null);
+            }
             waitForClients(opts.drainTimeoutMillis());
             System.exit(0);
         }, "twd-stop");

@@ -390,18 +390,29 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         if (target != null && !target.successorAlive()) {
             return false; // the old process takes serving back: stay
         }
-        channel.config().setAutoRead(false);
-        if (target != null && target.migrates(pool.name())) {
-            handoff = target;
-        } else {
-            closeWhenIdle = true;
-            departure = target == null ? "stopping" : target.whyNot(pool.name());
+        if (target == null || !target.migrates(pool.name())) {
+            closeAtBoundary(target == null ? "stopping" : target.whyNot(pool.name()));
+            return false;
         }
-        boolean moving = handoff != null;
+        channel.config().setAutoRead(false);
+        handoff = target;
         if (queue.isEmpty()) {
             finishAtBoundary();
         }
-        return moving;
+        return true;
+    }
+
+    /** Stops reading, and closes once every reply is out; {@code why} is for the handoff's report. */
+    private void closeAtBoundary(String why) {
+        if (closed || closing || handoff != null || closeWhenIdle) {
+            return;
+        }
+        channel.config().setAutoRead(false);
+        closeWhenIdle = true;
+        departure = why;
+        if (queue.isEmpty()) {
+            finishAtBoundary();
+        }
     }
 
     /**
@@ -410,15 +421,23 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
      */
     void takeTurn(ClientHandoff target, MoveWindow<ClientConnection> window) {
         channel.eventLoop().execute(() -> {
+            if (window == null && !target.successorAlive()) {
+                // The drain deadline, and the successor can take no more connections (its end of
+                // the handoff is gone, though it serves): close at the next request boundary.
+                closeAtBoundary(target.whyNot(pool.name()));
+                return;
+            }
             turn = window;
             if (!leaveAtBoundary(target)) {
                 endTurn(); // closed meanwhile, or the successor is gone
                 return;
             }
-            if (handoff != null && turn != null) {
-                // Waiting for replies: if they are slow, let the next connection go meanwhile.
+            if (window != null && turn == window) {
+                // Not sent yet: replies still to come from a slow backend, or a client that does
+                // not read them. If that takes long, the next connection goes meanwhile; this one
+                // still moves once it can.
                 channel.eventLoop().schedule(() -> {
-                    if (handoff != null) {
+                    if (turn == window) {
                         endTurn();
                     }
                 }, MoveWindow.SLOW_TURN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -389,6 +389,11 @@ public final class Engine {
      * (those already moved went with the successor).
      */
     public void rejoinClients() {
+        MoveWindow<ClientConnection> w = moveWindow;
+        moveWindow = null;
+        if (w != null) {
+            w.stop();
+        }
         for (LoopState loop : loops.values()) {
             loop.loop.execute(() -> {
                 for (ClientConnection c : new ArrayList<>(loop.clients)) {

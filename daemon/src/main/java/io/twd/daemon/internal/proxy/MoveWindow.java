@@ -36,7 +36,11 @@ final class MoveWindow<C> {
     static final long SLOW_TURN_MILLIS = 50;
 
     private final ClientHandoff handoff;
-    /** Begins a connection's move; it calls {@link #turnEnded} when its turn is over (null window: no turn). */
+    /**
+     * Begins a connection's move; it calls {@link #turnEnded} when its turn is over (null window:
+     * no turn). It must not end the turn before it returns, or pump would recurse once per
+     * connection in line (ClientConnection's posts the move to the connection's loop).
+     */
     private final BiConsumer<C, MoveWindow<C>> begin;
     private final ConcurrentLinkedQueue<C> waiting = new ConcurrentLinkedQueue<>();
     /** Turns begun and not yet ended. Guarded by this. */
@@ -63,9 +67,10 @@ final class MoveWindow<C> {
                     return;
                 }
                 if (!handoff.successorAlive()) {
-                    // The old process takes serving back: those still in line simply stay.
+                    // No more turns. Those in line are served here as before: if the successor
+                    // died, this process takes serving back (stop); if only its end of the
+                    // handoff is gone, they close at a request boundary at the drain deadline.
                     over = true;
-                    waiting.clear();
                     return;
                 }
                 if (turns + handoff.unconfirmed() >= SIZE) {
@@ -89,18 +94,26 @@ final class MoveWindow<C> {
         pump();
     }
 
-    /** The drain deadline: every connection still in line starts to move now. */
+    /**
+     * The drain deadline (or SIGTERM while draining): every connection still in line begins now,
+     * outside any turn.
+     */
     void hurry() {
-        C c;
         synchronized (this) {
-            if (over) {
-                return;
-            }
             over = true;
         }
+        C c;
         while ((c = waiting.poll()) != null) {
             begin.accept(c, null);
         }
+    }
+
+    /** The successor died and this process serves on: no more turns, and nobody in line. */
+    void stop() {
+        synchronized (this) {
+            over = true;
+        }
+        waiting.clear();
     }
 
     /** Connections in line, not yet begun. */

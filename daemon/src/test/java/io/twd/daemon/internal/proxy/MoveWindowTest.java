@@ -116,18 +116,34 @@ class MoveWindowTest {
     }
 
     @Test
-    void aDeadSuccessorEndsTheTurnsAndThoseInLineStay() {
+    void aDeadSuccessorEndsTheTurnsAndATakeBackEmptiesTheLine() {
         line(10);
         window.pump();
         successor.alive = false;
         window.turnEnded();
         window.pump();
-        assertEquals(MoveWindow.SIZE, begun.size());
-        assertEquals(0, window.waiting(), "the line is let go: those connections are served here again");
+        assertEquals(MoveWindow.SIZE, begun.size(), "no turn begins once the successor is gone");
+        assertEquals(10 - MoveWindow.SIZE, window.waiting(), "the line is kept for the drain deadline");
+        // The old process takes serving back: those in line are simply served on.
+        window.stop();
+        assertEquals(0, window.waiting());
         successor.alive = true;
         window.add("late");
         window.pump();
         assertEquals(MoveWindow.SIZE, begun.size(), "a window that has ended begins nothing more");
+    }
+
+    @Test
+    void theDrainDeadlineStillReachesALineLeftByALostSuccessor() {
+        // Its end of the handoff gone but the process alive: no take-back, so at the deadline
+        // the line is handed to the connections (which then close at a request boundary).
+        line(6);
+        window.pump();
+        successor.alive = false;
+        window.pump();
+        window.hurry();
+        assertEquals(6, begun.size());
+        assertNull(windows.get(5));
     }
 
     @Test
