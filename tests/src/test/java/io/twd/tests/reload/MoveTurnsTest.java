@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>In each test 8 such connections opened first, so they are first in line and more than fill
  * the turns; then 30 ordinary clients of pool A. A change must move all 30 while the 8 are held
- * up; once they are not, the 8 move too, and nothing is closed. Without the rule that ends a
- * turn after 50 ms, the 30 would wait for the 60 s drain deadline.
+ * up; once they are not, the 8 move too, and nothing is closed. Without the rule that a turn
+ * not done within 50 ms lets everyone left move at once, the 30 would wait for the 60 s drain
+ * deadline.
  */
 class MoveTurnsTest {
     static final int HELD_UP = 8;

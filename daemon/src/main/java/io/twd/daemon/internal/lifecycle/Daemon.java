@@ -522,6 +522,7 @@ public final class Daemon implements Handover.Host {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (engine.clientCount() > 0 && System.currentTimeMillis() < deadline
                 && drainState.get() != ROLLED_BACK) {
+            engine.checkMoves();
             sleep(20);
         }
         if (drainState.get() == ROLLED_BACK) {

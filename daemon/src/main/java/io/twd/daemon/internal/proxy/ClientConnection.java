@@ -434,11 +434,13 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             }
             if (window != null && turn == window) {
                 // Not sent yet: replies still to come from a slow backend, or a client that does
-                // not read them. If that takes long, the next connection goes meanwhile; this one
-                // still moves once it can.
+                // not read them. If that takes long, nobody else waits for it: the rest move at
+                // once, and this one still moves once it can.
                 channel.eventLoop().schedule(() -> {
                     if (turn == window) {
                         endTurn();
+                        window.hurry("a connection was not ready to move within "
+                            + MoveWindow.SLOW_TURN_MILLIS + " ms");
                     }
                 }, MoveWindow.SLOW_TURN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
             }

@@ -352,7 +352,7 @@ public final class Engine {
             ? new MoveWindow<>(handoff, (c, w) -> c.takeTurn(handoff, w)) : null;
         if (window != null) {
             moveWindow = window;
-            handoff.onConfirmed(window::pump);
+            handoff.onConfirmed(window::confirmed);
         }
         for (LoopState loop : loops.values()) {
             loop.loop.execute(() -> {
@@ -370,6 +370,14 @@ public final class Engine {
         }
     }
 
+    /** While a handoff drains, every few ms: see {@link MoveWindow#checkProgress}. */
+    public void checkMoves() {
+        MoveWindow<ClientConnection> w = moveWindow;
+        if (w != null) {
+            w.checkProgress(System.nanoTime());
+        }
+    }
+
     /**
      * The drain deadline: client connections still waiting for their turn to move all start to
      * move now. Returns how many there were.
@@ -380,7 +388,7 @@ public final class Engine {
             return 0;
         }
         int n = w.waiting();
-        w.hurry();
+        w.hurry(null);
         return n;
     }
 

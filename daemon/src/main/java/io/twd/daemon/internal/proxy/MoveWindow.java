@@ -15,9 +15,16 @@ import java.util.function.BiConsumer;
  *
  * <p>At most {@link #SIZE} connections are on their way at once: turns begun and not yet sent,
  * plus connections sent and not yet confirmed by the successor ({@code ADOPTED}). A turn ends when
- * the connection's socket has been sent, when it closes instead, or when it has not reached a
- * request boundary within {@link #SLOW_TURN_MILLIS}: a reply held up by a slow backend must not
- * hold up everyone else, and that connection still moves once its boundary comes.
+ * the connection's socket has been sent, or when it closes instead.
+ *
+ * <p>Turns help only while both processes keep up. When they do not, everyone left moves at once,
+ * as before turns existed ({@link #hurry}): when a connection has not been sent within
+ * {@link #SLOW_TURN_MILLIS} of its turn (a reply held up by a slow backend, a client that does not
+ * read its replies: it must not hold up everyone else, and it still moves once it can), and when
+ * the successor has confirmed nothing for {@link #STALL_MILLIS} with connections on their way. The
+ * second is a machine out of CPU: serving those still in line, this process competes with the new
+ * one taking them, and on 2 cores under a saturating load a connection then waited seconds for its
+ * turn to end (reload/MigrationTest); stopping them all leaves the CPU to the new process.
  *
  * <p>Used from any thread: the client connections' loops (turns ending) and the handoff's control
  * connection (confirmations). Each connection's own work runs on its own loop.
@@ -32,8 +39,10 @@ final class MoveWindow<C> {
      * 6-12 ms with 4), and with 1 the round trips between the two processes slow the whole move.
      */
     static final int SIZE = 4;
-    /** How long a turn waits for its connection's request boundary before letting the next one go. */
+    /** A connection not sent this long after its turn began: everyone left moves at once. */
     static final long SLOW_TURN_MILLIS = 50;
+    /** No confirmation from the successor this long, with connections on their way: the same. */
+    static final long STALL_MILLIS = 100;
 
     private final ClientHandoff handoff;
     /**
@@ -47,6 +56,8 @@ final class MoveWindow<C> {
     private int turns;
     /** No more turns: the successor is gone, or the rest were told to move at once. */
     private boolean over;
+    /** When a connection was last sent or confirmed (System.nanoTime). Guarded by this. */
+    private long lastProgress = System.nanoTime();
 
     MoveWindow(ClientHandoff handoff, BiConsumer<C, MoveWindow<C>> begin) {
         this.handoff = handoff;
@@ -86,25 +97,55 @@ final class MoveWindow<C> {
         }
     }
 
-    /** A turn is over: room for the next connection. */
+    /** A turn is over (its connection sent, or closed): room for the next connection. */
     void turnEnded() {
         synchronized (this) {
             turns--;
+            lastProgress = System.nanoTime();
+        }
+        pump();
+    }
+
+    /** The successor confirmed a connection. */
+    void confirmed() {
+        synchronized (this) {
+            lastProgress = System.nanoTime();
         }
         pump();
     }
 
     /**
-     * The drain deadline (or SIGTERM while draining): every connection still in line begins now,
-     * outside any turn.
+     * Called every few ms while the handoff drains: if the successor has confirmed nothing for
+     * {@link #STALL_MILLIS} with connections on their way, everyone left moves at once. Returns
+     * whether it did.
      */
-    void hurry() {
+    boolean checkProgress(long nowNanos) {
+        synchronized (this) {
+            if (over || handoff.unconfirmed() + turns == 0
+                    || nowNanos - lastProgress < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
+                return false;
+            }
+        }
+        hurry("the new process confirmed no connection for " + STALL_MILLIS + " ms");
+        return true;
+    }
+
+    /**
+     * Every connection still in line begins now, outside any turn; {@code why} is logged (null:
+     * the caller says it).
+     */
+    void hurry(String why) {
         synchronized (this) {
             over = true;
         }
+        int n = 0;
         C c;
         while ((c = waiting.poll()) != null) {
             begin.accept(c, null);
+            n++;
+        }
+        if (n > 0 && why != null) {
+            Log.notice("handoff: %s; the %d client connections left move at once", why, n);
         }
     }
 

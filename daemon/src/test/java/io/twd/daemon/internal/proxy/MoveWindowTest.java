@@ -1,6 +1,7 @@
 package io.twd.daemon.internal.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -141,16 +142,51 @@ class MoveWindowTest {
         window.pump();
         successor.alive = false;
         window.pump();
-        window.hurry();
+        window.hurry(null);
         assertEquals(6, begun.size());
         assertNull(windows.get(5));
+    }
+
+    @Test
+    void aSuccessorThatConfirmsNothingForAWhileGetsTheRestAtOnce() {
+        line(10);
+        window.pump();
+        long t0 = System.nanoTime();
+        long stall = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MoveWindow.STALL_MILLIS);
+        // All 4 sent (their turns ended), none confirmed yet.
+        successor.unconfirmed = MoveWindow.SIZE;
+        for (int i = 0; i < MoveWindow.SIZE; i++) {
+            window.turnEnded();
+        }
+        assertEquals(MoveWindow.SIZE, begun.size());
+        assertFalse(window.checkProgress(t0 + stall / 2), "not yet: it has had less than STALL_MILLIS");
+        assertTrue(window.checkProgress(System.nanoTime() + stall), "confirmed nothing for STALL_MILLIS");
+        assertEquals(10, begun.size(), "the rest began at once");
+        for (int i = MoveWindow.SIZE; i < 10; i++) {
+            assertNull(windows.get(i), "outside any turn");
+        }
+        assertFalse(window.checkProgress(System.nanoTime() + 10 * stall), "once only");
+    }
+
+    @Test
+    void nothingOnItsWayIsNoStall() {
+        long later = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        MoveWindow<String> idle = new MoveWindow<>(successor, (c, w) -> { });
+        assertFalse(idle.checkProgress(later), "nothing in line or on its way");
+        // Everything sent and confirmed: a quiet moment, not a stall.
+        line(2);
+        window.pump();
+        window.turnEnded();
+        window.turnEnded();
+        assertEquals(0, window.waiting());
+        assertFalse(window.checkProgress(later));
     }
 
     @Test
     void theDrainDeadlineMovesTheRestAtOnceOutsideAnyTurn() {
         line(10);
         window.pump();
-        window.hurry();
+        window.hurry(null);
         assertEquals(10, begun.size());
         for (int i = MoveWindow.SIZE; i < 10; i++) {
             assertNull(windows.get(i), "hurried connections have no turn to end");
