@@ -23,8 +23,8 @@ import java.util.function.BiConsumer;
  * read its replies: it must not hold up everyone else, and it still moves once it can), and when
  * the successor has confirmed nothing for {@link #STALL_MILLIS} with connections on their way. The
  * second is a machine out of CPU: serving those still in line, this process competes with the new
- * one taking them, and on 2 cores under a saturating load a connection then waited seconds for its
- * turn to end (reload/MigrationTest); stopping them all leaves the CPU to the new process.
+ * one taking them, and on 2 cores under a saturating load clients then waited seconds for a reply
+ * (reload/MigrationTest); stopping them all leaves the CPU to the new process.
  *
  * <p>Used from any thread: the client connections' loops (turns ending) and the handoff's control
  * connection (confirmations). Each connection's own work runs on its own loop.
