@@ -420,31 +420,33 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
      * has passed); from any thread.
      */
     void takeTurn(ClientHandoff target, MoveWindow<ClientConnection> window) {
-        channel.eventLoop().execute(() -> {
-            if (window == null && !target.successorAlive()) {
-                // The drain deadline, and the successor can take no more connections (its end of
-                // the handoff is gone, though it serves): close at the next request boundary.
-                closeAtBoundary(target.whyNot(pool.name()));
-                return;
-            }
-            turn = window;
-            if (!leaveAtBoundary(target)) {
-                endTurn(); // closed meanwhile, or the successor is gone
-                return;
-            }
-            if (window != null && turn == window) {
-                // Not sent yet: replies still to come from a slow backend, or a client that does
-                // not read them. If that takes long, nobody else waits for it: the rest move at
-                // once, and this one still moves once it can.
-                channel.eventLoop().schedule(() -> {
-                    if (turn == window) {
-                        endTurn();
-                        window.hurry("a connection was not ready to move within "
-                            + MoveWindow.SLOW_TURN_MILLIS + " ms");
-                    }
-                }, MoveWindow.SLOW_TURN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        });
+        try {
+            channel.eventLoop().execute(() -> beginTurn(target, window));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // this process is stopping: its loops are shutting down
+        }
+    }
+
+    private void beginTurn(ClientHandoff target, MoveWindow<ClientConnection> window) {
+        turn = window;
+        if (!leaveAtBoundary(target)) {
+            // Closed meanwhile, or the successor is gone: served here as before, until a
+            // take-back or the drain deadline.
+            endTurn();
+            return;
+        }
+        if (window != null && turn == window) {
+            // Not sent yet: replies still to come from a slow backend, or a client that does not
+            // read them. If that takes long, nobody else waits for it: the rest move at once (the
+            // hurry first, so no other turn begins), and this one still moves once it can.
+            channel.eventLoop().schedule(() -> {
+                if (turn == window) {
+                    window.hurry("a connection was not ready to move within "
+                        + MoveWindow.SLOW_TURN_MILLIS + " ms");
+                    endTurn();
+                }
+            }, MoveWindow.SLOW_TURN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     private void endTurn() {

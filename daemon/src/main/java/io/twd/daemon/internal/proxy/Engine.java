@@ -77,6 +77,8 @@ public final class Engine {
     private final AtomicLong adopted = new AtomicLong();
     /** The turns of a handoff under way, for the drain deadline. */
     private volatile MoveWindow<ClientConnection> moveWindow;
+    /** hurryClients was called (SIGTERM while draining), maybe before the window existed. */
+    private volatile boolean hurryAsked;
 
     public Engine(TwdConfig config, EngineSettings settings) {
         if (!Epoll.isAvailable()) {
@@ -353,6 +355,9 @@ public final class Engine {
         if (window != null) {
             moveWindow = window;
             handoff.onConfirmed(window::confirmed);
+            if (hurryAsked) {
+                window.hurry(null); // SIGTERM came first: no turns
+            }
         }
         for (LoopState loop : loops.values()) {
             loop.loop.execute(() -> {
@@ -383,6 +388,7 @@ public final class Engine {
      * move now. Returns how many there were.
      */
     public int hurryClients() {
+        hurryAsked = true;
         MoveWindow<ClientConnection> w = moveWindow;
         if (w == null) {
             return 0;
@@ -399,6 +405,7 @@ public final class Engine {
     public void rejoinClients() {
         MoveWindow<ClientConnection> w = moveWindow;
         moveWindow = null;
+        hurryAsked = false;
         if (w != null) {
             w.stop();
         }

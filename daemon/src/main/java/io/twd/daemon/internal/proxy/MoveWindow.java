@@ -56,6 +56,8 @@ final class MoveWindow<C> {
     private int turns;
     /** No more turns: the successor is gone, or the rest were told to move at once. */
     private boolean over;
+    /** The rest were told to move at once: a connection put in line from now on begins at once. */
+    private boolean hurried;
     /** When a connection was last sent or confirmed (System.nanoTime). Guarded by this. */
     private long lastProgress = System.nanoTime();
 
@@ -66,7 +68,16 @@ final class MoveWindow<C> {
 
     /** Puts {@code c} in line; it keeps being served here until its turn. */
     void add(C c) {
-        waiting.add(c);
+        boolean now;
+        synchronized (this) {
+            now = hurried;
+            if (!now) {
+                waiting.add(c);
+            }
+        }
+        if (now) {
+            begin.accept(c, null); // the others were told to move at once before this one was in line
+        }
     }
 
     /** Begins turns while fewer than {@link #SIZE} connections are on their way. */
@@ -80,16 +91,20 @@ final class MoveWindow<C> {
                 if (!handoff.successorAlive()) {
                     // No more turns. Those in line are served here as before: if the successor
                     // died, this process takes serving back (stop); if only its end of the
-                    // handoff is gone, they close at a request boundary at the drain deadline.
+                    // handoff is gone, they are closed at the drain deadline.
                     over = true;
                     return;
                 }
-                if (turns + handoff.unconfirmed() >= SIZE) {
+                long unconfirmed = handoff.unconfirmed();
+                if (turns + unconfirmed >= SIZE) {
                     return;
                 }
                 next = waiting.poll();
                 if (next == null) {
                     return;
+                }
+                if (turns + unconfirmed == 0) {
+                    lastProgress = System.nanoTime(); // nothing was on its way: no stall so far
                 }
                 turns++;
             }
@@ -121,6 +136,9 @@ final class MoveWindow<C> {
      */
     boolean checkProgress(long nowNanos) {
         synchronized (this) {
+            if (!over && !handoff.successorAlive()) {
+                over = true; // see pump
+            }
             if (over || handoff.unconfirmed() + turns == 0
                     || nowNanos - lastProgress < java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS)) {
                 return false;
@@ -137,6 +155,10 @@ final class MoveWindow<C> {
     void hurry(String why) {
         synchronized (this) {
             over = true;
+            if (!handoff.successorAlive()) {
+                return; // nobody can move: those in line are served here (see pump)
+            }
+            hurried = true;
         }
         int n = 0;
         C c;

@@ -135,16 +135,43 @@ class MoveWindowTest {
     }
 
     @Test
-    void theDrainDeadlineStillReachesALineLeftByALostSuccessor() {
-        // Its end of the handoff gone but the process alive: no take-back, so at the deadline
-        // the line is handed to the connections (which then close at a request boundary).
+    void withTheSuccessorGoneNothingBeginsNotEvenAtTheDeadline() {
+        // Its end of the handoff gone (or the process dead, before the take-back): nobody can
+        // move, so those in line are served here until the deadline closes them, or a take-back.
         line(6);
         window.pump();
         successor.alive = false;
+        successor.unconfirmed = MoveWindow.SIZE;
+        assertFalse(window.checkProgress(System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10)));
+        window.hurry(null);
+        assertEquals(MoveWindow.SIZE, begun.size());
+        assertEquals(6 - MoveWindow.SIZE, window.waiting());
+    }
+
+    @Test
+    void aConnectionPutInLineAfterAHurryBeginsAtOnce() {
+        // A loop whose connections are put in line after another loop's turn already hurried.
+        line(2);
         window.pump();
         window.hurry(null);
-        assertEquals(6, begun.size());
-        assertNull(windows.get(5));
+        window.add("late");
+        assertEquals(List.of("c0", "c1", "late"), begun);
+        assertNull(windows.get(2));
+        assertEquals(0, window.waiting());
+    }
+
+    @Test
+    void noStallIsSeenBeforeAnythingWasOnItsWay() throws InterruptedException {
+        // The window was built long before its first turn (a busy loop put its clients in line late).
+        MoveWindow<String> late = new MoveWindow<>(successor, (c, w) -> begun.add(c));
+        late.add("c0");
+        long stall = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(MoveWindow.STALL_MILLIS);
+        // The window is older than the stall limit when its first turn begins.
+        Thread.sleep(MoveWindow.STALL_MILLIS + 50);
+        long before = System.nanoTime();
+        late.pump();
+        assertFalse(late.checkProgress(before + stall / 2), "the first turn starts the clock");
+        assertTrue(late.checkProgress(System.nanoTime() + stall), "and then a stall is a stall");
     }
 
     @Test
