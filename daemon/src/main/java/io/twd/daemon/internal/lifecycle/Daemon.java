@@ -532,20 +532,21 @@ public final class Daemon implements Handover.Host {
         if (hurried > 0 && engine.clientCount() > 0) {
             // They never got their turn (others held it up): they move now, all at once.
             Log.warn("drain deadline: %d client connections still waiting for their turn now move all at once", hurried);
-            long grace = System.currentTimeMillis() + 2000;
-            while (engine.clientCount() > 0 && System.currentTimeMillis() < grace
-                    && drainState.get() != ROLLED_BACK) {
-                sleep(20);
-            }
+            awaitNoClients(2000);
         }
         int left = engine.clientCount();
         if (left > 0 && drainState.get() != ROLLED_BACK) {
             Log.warn("drain deadline: closing %d client connections that never reached a request boundary", left);
             engine.closeAllClients();
-            long grace = System.currentTimeMillis() + 1000;
-            while (engine.clientCount() > 0 && System.currentTimeMillis() < grace) {
-                sleep(20);
-            }
+            awaitNoClients(1000);
+        }
+    }
+
+    /** Up to {@code millis} for the last client connections to go, unless the successor died. */
+    private void awaitNoClients(long millis) {
+        long grace = System.currentTimeMillis() + millis;
+        while (engine.clientCount() > 0 && System.currentTimeMillis() < grace && drainState.get() != ROLLED_BACK) {
+            sleep(20);
         }
     }
 

@@ -11,10 +11,9 @@ public final class Buffers {
      * Appends {@code length} bytes of {@code src} from {@code index} to {@code dst}, as
      * {@code dst.writeBytes(src, index, length)} would, but with the copy driven by the source.
      * The direct buffers of Netty's default allocator copy memory to memory that way;
-     * {@code writeBytes} into one
-     * makes a {@link java.nio.ByteBuffer} view of the source for every call instead: an
-     * allocation per copy, for the few-dozen-byte requests and replies twd gathers into one
-     * write (docs/benchmarks.md, change 10).
+     * {@code writeBytes} into one makes a {@link java.nio.ByteBuffer} view of the source for
+     * every call instead: an allocation per copy, for the few-dozen-byte requests and replies twd
+     * gathers into one write (docs/benchmarks.md, change 10).
      */
     public static void append(ByteBuf dst, ByteBuf src, int index, int length) {
         dst.ensureWritable(length);

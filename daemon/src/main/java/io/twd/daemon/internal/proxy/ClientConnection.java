@@ -390,29 +390,18 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
         if (target != null && !target.successorAlive()) {
             return false; // the old process takes serving back: stay
         }
-        if (target == null || !target.migrates(pool.name())) {
-            closeAtBoundary(target == null ? "stopping" : target.whyNot(pool.name()));
-            return false;
-        }
         channel.config().setAutoRead(false);
-        handoff = target;
+        boolean moves = target != null && target.migrates(pool.name());
+        if (moves) {
+            handoff = target;
+        } else {
+            closeWhenIdle = true;
+            departure = target == null ? "stopping" : target.whyNot(pool.name());
+        }
         if (queue.isEmpty()) {
             finishAtBoundary();
         }
-        return true;
-    }
-
-    /** Stops reading, and closes once every reply is out; {@code why} is for the handoff's report. */
-    private void closeAtBoundary(String why) {
-        if (closed || closing || handoff != null || closeWhenIdle) {
-            return;
-        }
-        channel.config().setAutoRead(false);
-        closeWhenIdle = true;
-        departure = why;
-        if (queue.isEmpty()) {
-            finishAtBoundary();
-        }
+        return moves;
     }
 
     /**
@@ -435,7 +424,7 @@ public abstract class ClientConnection extends ChannelInboundHandlerAdapter impl
             endTurn();
             return;
         }
-        if (window != null && turn == window) {
+        if (turn != null) {
             // Not sent yet: replies still to come from a slow backend, or a client that does not
             // read them. If that takes long, nobody else waits for it: the rest move at once (the
             // hurry first, so no other turn begins), and this one still moves once it can.

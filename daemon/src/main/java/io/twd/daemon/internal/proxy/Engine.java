@@ -384,18 +384,13 @@ public final class Engine {
     }
 
     /**
-     * The drain deadline: client connections still waiting for their turn to move all start to
-     * move now. Returns how many there were.
+     * The drain deadline, or SIGTERM while draining: client connections still waiting for their
+     * turn to move all start to move now. Returns how many there were.
      */
     public int hurryClients() {
         hurryAsked = true;
         MoveWindow<ClientConnection> w = moveWindow;
-        if (w == null) {
-            return 0;
-        }
-        int n = w.waiting();
-        w.hurry(null);
-        return n;
+        return w == null ? 0 : w.hurry(null);
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.twd.daemon.internal.proxy;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
@@ -51,7 +53,8 @@ final class MoveWindow<C> {
      * connection in line (ClientConnection's posts the move to the connection's loop).
      */
     private final BiConsumer<C, MoveWindow<C>> begin;
-    private final ConcurrentLinkedQueue<C> waiting = new ConcurrentLinkedQueue<>();
+    /** Connections in line. Guarded by this. */
+    private final ArrayDeque<C> waiting = new ArrayDeque<>();
     /** Turns begun and not yet ended. Guarded by this. */
     private int turns;
     /** No more turns: the successor is gone, or the rest were told to move at once. */
@@ -150,37 +153,34 @@ final class MoveWindow<C> {
 
     /**
      * Every connection still in line begins now, outside any turn; {@code why} is logged (null:
-     * the caller says it).
+     * the caller says it). Returns how many began.
      */
-    void hurry(String why) {
+    int hurry(String why) {
+        List<C> rest;
         synchronized (this) {
             over = true;
             if (!handoff.successorAlive()) {
-                return; // nobody can move: those in line are served here (see pump)
+                return 0; // nobody can move: those in line are served here (see pump)
             }
             hurried = true;
+            rest = new ArrayList<>(waiting);
+            waiting.clear();
         }
-        int n = 0;
-        C c;
-        while ((c = waiting.poll()) != null) {
-            begin.accept(c, null);
-            n++;
+        rest.forEach(c -> begin.accept(c, null));
+        if (!rest.isEmpty() && why != null) {
+            Log.notice("handoff: %s; the %d client connections left move at once", why, rest.size());
         }
-        if (n > 0 && why != null) {
-            Log.notice("handoff: %s; the %d client connections left move at once", why, n);
-        }
+        return rest.size();
     }
 
     /** The successor died and this process serves on: no more turns, and nobody in line. */
-    void stop() {
-        synchronized (this) {
-            over = true;
-        }
+    synchronized void stop() {
+        over = true;
         waiting.clear();
     }
 
     /** Connections in line, not yet begun. */
-    int waiting() {
+    synchronized int waiting() {
         return waiting.size();
     }
 }
