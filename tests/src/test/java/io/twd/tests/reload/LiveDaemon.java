@@ -117,6 +117,12 @@ final class LiveDaemon implements AutoCloseable {
         } catch (IOException e) {
             throw new AssertionError("no pid file when '" + line + "' answered OK: " + e);
         }
+        // The successor said it was ready before READY, so before this OK: what it did once
+        // before taking over (the first log line among it) is done by then, not after GO.
+        String ready = "twd[" + a.pid() + "]: handoff: ready to take over from pid " + pid()
+                + " (generation " + generation + ")";
+        assertTrue(twd.process().log().contains(ready),
+                "the new process logs '" + ready + "' before the OK of '" + line + "'");
         applyMillis.add(ms);
         pids.add(a.pid());
         generation = a.generation();

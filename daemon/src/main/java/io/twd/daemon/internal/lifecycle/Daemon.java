@@ -133,6 +133,7 @@ public final class Daemon implements Handover.Host {
         String statsKey = StatsServer.key(opts.statsAddr(), opts.statsPort());
         String adminKey = AdminServer.key(opts.adminSocket());
         Map<String, Integer> inherited = Map.of();
+        int keysWanted = 0;
         try {
             if (successor != null) {
                 JsonObject state = successor.state();
@@ -144,6 +145,7 @@ public final class Daemon implements Handover.Host {
                 config.pools().forEach(p -> keys.add(Engine.listenerKey(p.listen())));
                 keys.add(statsKey);
                 keys.add(adminKey);
+                keysWanted = keys.size();
                 inherited = successor.takeListeners(keys);
             }
             // Bind what is new first: a failure here leaves the predecessor serving untouched.
@@ -156,20 +158,10 @@ public final class Daemon implements Handover.Host {
             }
             if (successor != null) {
                 Faults.at("before-ready");
-                // Not accepting on the inherited sockets yet: until the predecessor says GO it may
-                // still give up on us (timeout, its own failure) and kill this process, and a
-                // connection accepted here would then be reset. Meanwhile it accepts, and after
-                // GO the kernel queues connections until we adopt the sockets below.
-                JsonObject counters = successor.ready();
-                Faults.at("after-go");
-                if (counters != null) {
-                    // Before the stats port is ours: a reader never sees the counters go down.
-                    carryCounters(counters);
-                    countersAtGo = true;
-                }
-                // The predecessor starts moving its connections at GO, and the requests on them
-                // wait until they are read here: take them before the listeners, stats and admin
-                // sockets.
+                // What this process does once, it does before READY: after GO the first clients
+                // to move wait for it, and share the CPU with it. The thread that adopts them
+                // (it waits for startReceiving below), the classes of the request path, and the
+                // first log line (the formatter, the time zone: 10-30 ms in a new JVM).
                 successor.receiveClients(engine, admin::adoptConnection, bye -> {
                     JsonObject last = new JsonObject();
                     last.addProperty("from_pid", predecessorPid);
@@ -189,6 +181,25 @@ public final class Daemon implements Handover.Host {
                     predecessorPid = -1;
                     Log.notice("handoff: the previous process has finished draining");
                 });
+                engine.prepareToServe();
+                Log.notice("handoff: ready to take over from pid %d (generation %d), %d of %d listening sockets inherited",
+                    predecessorPid, generation - 1, inherited.size(), keysWanted);
+                // Not accepting on the inherited sockets yet: until the predecessor says GO it may
+                // still give up on us (timeout, its own failure) and kill this process, and a
+                // connection accepted here would then be reset. Meanwhile it accepts, and after
+                // GO the kernel queues connections until we adopt the sockets below.
+                JsonObject counters = successor.ready();
+                Faults.at("after-go");
+                if (counters != null) {
+                    // Before the stats port is ours: a reader never sees the counters go down.
+                    // And before the first client is served: they hold the ejected servers.
+                    carryCounters(counters);
+                    countersAtGo = true;
+                }
+                // The predecessor starts moving its connections at GO, and the requests on them
+                // wait until they are read here: take them before the listeners, stats and admin
+                // sockets.
+                successor.startReceiving();
             }
             engine.adoptListeners(inherited);
             if (inherited.containsKey(statsKey)) {

@@ -129,6 +129,11 @@ public final class Engine {
     }
 
     /** Runs {@code task} on the loop that owns the first slot of every counter array. */
+    /** Initialises, before serving, what the first requests would (see {@link ColdStart}). */
+    public void prepareToServe() {
+        ColdStart.prepare(pools);
+    }
+
     public void runOnFirstLoop(Runnable task) {
         for (LoopState l : loops.values()) {
             if (l.index == 0) {
