@@ -519,7 +519,8 @@ def jvm_flags(pid):
         out = subprocess.run(["jcmd", str(pid), "VM.flags"], capture_output=True, text=True, timeout=30)
         flags = out.stdout.split()
         keep = [f for f in flags if f.startswith(("-XX:MaxHeapSize", "-XX:InitialHeapSize", "-XX:+Use",
-                                                  "-XX:SharedArchiveFile", "-XX:MaxDirectMemorySize"))]
+                                                  "-XX:SharedArchiveFile", "-XX:MaxDirectMemorySize",
+                                                  "-XX:Tier4"))]
         return " ".join(keep)
     except (OSError, subprocess.TimeoutExpired):
         return None
