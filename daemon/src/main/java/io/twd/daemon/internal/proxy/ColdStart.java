@@ -60,8 +60,11 @@ final class ColdStart {
         for (Class<?> c : classes) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
-            } catch (ClassNotFoundException e) {
-                throw new AssertionError(c + " is on the class path: it was named here", e);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // A static initialiser that fails (ExceptionInInitializerError) would fail the
+                // first request too: better the handoff now, with a reason, than a successor
+                // that serves errors. An Error would not reach the caller's failure path.
+                throw new IllegalStateException("cannot initialise " + c.getName() + ": " + e, e);
             }
         }
     }

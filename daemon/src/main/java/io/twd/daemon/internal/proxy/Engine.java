@@ -128,12 +128,15 @@ public final class Engine {
         totalConnections.addAndGet(n);
     }
 
-    /** Runs {@code task} on the loop that owns the first slot of every counter array. */
-    /** Initialises, before serving, what the first requests would (see {@link ColdStart}). */
+    /**
+     * Initialises, before serving, what the first requests would (see {@link ColdStart}).
+     * A failure is an IllegalStateException: the handoff fails at once, the old process serves on.
+     */
     public void prepareToServe() {
         ColdStart.prepare(pools);
     }
 
+    /** Runs {@code task} on the loop that owns the first slot of every counter array. */
     public void runOnFirstLoop(Runnable task) {
         for (LoopState l : loops.values()) {
             if (l.index == 0) {
